@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// marsim: a neuromorphic simulator for state-space LLMs with a spike-level energy model.
+// Targets follow the pipeline: checkpoint → engine → trace → energy → CLI.
+import PackageDescription
+
+let package = Package(
+    name: "marsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "marsim", targets: ["marsim"]),
+        .library(name: "MarsimCLI", targets: ["MarsimCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: - Pipeline stages
+
+        /// Shared vocabulary: accounting units, activity counters, the tick schedule, model shape.
+        .target(name: "MarsimCore"),
+        /// Hugging Face checkpoints: safetensors, config.json, one adapter per architecture.
+        .target(name: "MarsimCheckpoint", dependencies: ["MarsimCore"]),
+        /// Text → token ids: byte-level fallback and Hugging Face tokenizer.json (byte-level BPE).
+        .target(name: "MarsimTokenizer"),
+        /// Dense and spiking execution (ATMN neurons, event-driven projections, exact accounting).
+        .target(name: "MarsimEngine", dependencies: ["MarsimCore", "MarsimCheckpoint"]),
+        /// Spike traces in HDF5 (SONATA layout): streamed, crash-safe, self-sufficient for costing.
+        .target(name: "MarsimTrace", dependencies: ["MarsimCore", "MarsimHDF5"]),
+        /// Hardware profiles and the energy model: counts × costs → joules per token.
+        .target(name: "MarsimEnergy", dependencies: ["MarsimCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        /// The `marsim` commands, as a library so tests can drive them.
+        .target(
+            name: "MarsimCLI",
+            dependencies: [
+                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "marsim", dependencies: ["MarsimCLI"]),
+
+        // MARK: - Implementation details
+
+        /// The HDF5 C library (Debian: libhdf5-dev, pkg-config `hdf5-serial`) with shims for its macros.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        /// A small safe Swift layer over CHDF5: typed handles, errors from the HDF5 error stack.
+        .target(name: "MarsimHDF5", dependencies: ["CHDF5"]),
+
+        // MARK: - Unit test bundles
+
+        .testTarget(name: "MarsimCheckpointTests", dependencies: ["MarsimCheckpoint"]),
+        .testTarget(name: "MarsimTokenizerTests", dependencies: ["MarsimTokenizer"]),
+        .testTarget(name: "MarsimEngineTests", dependencies: ["MarsimEngine", "MarsimCheckpoint"]),
+        .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTrace", "MarsimHDF5"]),
+        .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
+        .testTarget(name: "MarsimCLITests", dependencies: ["MarsimCLI"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// MarsimCheckpoint: placeholder until its first file lands.

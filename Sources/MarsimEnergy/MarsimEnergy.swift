@@ -1,0 +1,1 @@
+// MarsimEnergy: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// MarsimEngine: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// MarsimHDF5: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// MarsimTokenizer: placeholder until its first file lands.

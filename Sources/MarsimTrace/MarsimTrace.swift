@@ -1,0 +1,1 @@
+// MarsimTrace: placeholder until its first file lands.

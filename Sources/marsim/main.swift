@@ -1,0 +1,3 @@
+import MarsimCLI
+
+MarsimCommand.main()
