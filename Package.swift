@@ -29,11 +29,13 @@ let package = Package(
         .target(name: "MarsimTrace", dependencies: ["MarsimCore", "MarsimHDF5"]),
         /// Hardware profiles and the energy model: counts × costs → joules per token.
         .target(name: "MarsimEnergy", dependencies: ["MarsimCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        /// Small SVG charts (scatter, stacked bars, spike raster) for what-if studies and traces.
+        .target(name: "MarsimPlot"),
         /// The `marsim` commands, as a library so tests can drive them.
         .target(
             name: "MarsimCLI",
             dependencies: [
-                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy",
+                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "MarsimEngineTests", dependencies: ["MarsimEngine", "MarsimCheckpoint"]),
         .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTrace", "MarsimHDF5"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
+        .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
         .testTarget(name: "MarsimCLITests", dependencies: ["MarsimCLI"]),
     ]
 )

@@ -1,1 +1,2 @@
+import TOMLKit
 // MarsimEnergy: placeholder until its first file lands.

@@ -1,1 +1,2 @@
+import CHDF5
 // MarsimHDF5: placeholder until its first file lands.

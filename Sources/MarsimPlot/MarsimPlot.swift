@@ -1,0 +1,1 @@
+// MarsimPlot: placeholder until its first file lands.
