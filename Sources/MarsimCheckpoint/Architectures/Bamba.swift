@@ -1,0 +1,107 @@
+import Foundation
+import MarsimCore
+
+/// Adapter for transformers' `BambaForCausalLM` *without attention layers* (`attn_layer_indices: []`):
+/// Llamba-shaped blocks, a Mamba-2 mixer (`mamba.*`) then a SwiGLU MLP (`feed_forward.*`).
+///
+/// Tensors: `model.embed_tokens.weight`, `model.layers.i.{input_layernorm, mamba.*, pre_ff_layernorm,
+/// feed_forward.{gate_proj, up_proj, down_proj}}`, `model.final_layernorm.weight`, `lm_head.weight`.
+public enum BambaArchitecture: ArchitectureAdapter {
+    public static let name = "bamba"
+    public static let identifiers = ["BambaForCausalLM", "bamba"]
+
+    /// config.json keys, with transformers' `BambaConfig` defaults for optional ones.
+    public struct Config: Decodable, Sendable {
+        var hiddenSize, numHiddenLayers, vocabSize, intermediateSize: Int
+        var nHeads, dHead, nGroups, dState, expand, dConv: Int
+        var rmsNormEps: Double
+        var attnLayerIndices: [Int]
+        var timeStepLimit: [FlexibleDouble]
+        var tieWordEmbeddings, projBias, convBias, mlpBias: Bool
+        var hiddenAct: String
+
+        enum CodingKeys: String, CodingKey {
+            case hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers", vocabSize = "vocab_size"
+            case intermediateSize = "intermediate_size", nHeads = "mamba_n_heads", dHead = "mamba_d_head"
+            case nGroups = "mamba_n_groups", dState = "mamba_d_state", expand = "mamba_expand", dConv = "mamba_d_conv"
+            case rmsNormEps = "rms_norm_eps", attnLayerIndices = "attn_layer_indices", timeStepLimit = "time_step_limit"
+            case tieWordEmbeddings = "tie_word_embeddings", projBias = "mamba_proj_bias", convBias = "mamba_conv_bias"
+            case mlpBias = "mlp_bias", hiddenAct = "hidden_act"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+            numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
+            vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+            intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+            nHeads = try c.decode(Int.self, forKey: .nHeads)
+            dHead = try c.decode(Int.self, forKey: .dHead)
+            dState = try c.decode(Int.self, forKey: .dState)
+            // Defaults as in transformers' BambaConfig.__init__.
+            nGroups = try c.decodeIfPresent(Int.self, forKey: .nGroups) ?? 1
+            expand = try c.decodeIfPresent(Int.self, forKey: .expand) ?? 2
+            dConv = try c.decodeIfPresent(Int.self, forKey: .dConv) ?? 4
+            rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-5
+            attnLayerIndices = try c.decodeIfPresent([Int].self, forKey: .attnLayerIndices) ?? []
+            timeStepLimit = try c.decodeIfPresent([FlexibleDouble].self, forKey: .timeStepLimit) ?? [.init(0), .init(.infinity)]
+            tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
+            projBias = try c.decodeIfPresent(Bool.self, forKey: .projBias) ?? false
+            convBias = try c.decodeIfPresent(Bool.self, forKey: .convBias) ?? true
+            mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false
+            hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
+        }
+    }
+
+    public static func load(configURL: URL, store: TensorStore) throws -> LanguageModel {
+        let config = try ConfigFile.decode(Config.self, from: configURL)
+        if !config.attnLayerIndices.isEmpty {
+            throw CheckpointError.unsupportedArchitecture(
+                path: configURL.path,
+                reason: "Bamba with attention layers \(config.attnLayerIndices) — marsim runs attention-free (Llamba-shaped) Bamba only; set attn_layer_indices to []")
+        }
+        if !["silu", "swish"].contains(config.hiddenAct) {
+            throw CheckpointError.unsupportedArchitecture(path: configURL.path, reason: "hidden_act '\(config.hiddenAct)' (only silu is supported)")
+        }
+        let mixer = MixerDimensions(dModel: config.hiddenSize, heads: config.nHeads, headDim: config.dHead,
+                                    groups: config.nGroups, dState: config.dState, convKernel: config.dConv)
+        try mixer.validate(configURL: configURL, expandedWidth: config.expand * config.hiddenSize)
+        try validateCommon(configURL: configURL, layers: config.numHiddenLayers, vocab: config.vocabSize, timeStepLimit: config.timeStepLimit)
+        if config.intermediateSize <= 0 {
+            throw CheckpointError.malformedConfig(path: configURL.path, reason: "intermediate_size must be positive, got \(config.intermediateSize)")
+        }
+        let D = config.hiddenSize, V = config.vocabSize, M = config.intermediateSize
+        let shape = mixer.shape(architecture: name, layers: config.numHiddenLayers, vocab: V, mlpHidden: M,
+                                tied: config.tieWordEmbeddings, inProjRows: mixer.mamba2InProjRows)
+        var reader = WeightReader(store: store)
+        let embedding = try reader.tensor("model.embed_tokens.weight", [V, D])
+        var blocks: [BlockWeights] = []
+        for i in 0..<config.numHiddenLayers {
+            let p = "model.layers.\(i)."
+            let inputNorm = try reader.tensor(p + "input_layernorm.weight", [D])
+            let m = try readMamba2Mixer(&reader, prefix: p + "mamba.", dims: mixer, bias: config.projBias, convBias: config.convBias)
+            let ffNorm = try reader.tensor(p + "pre_ff_layernorm.weight", [D])
+            let mlp = try readSwiGLU(&reader, prefix: p + "feed_forward.", dModel: D, hidden: M, bias: config.mlpBias)
+            blocks.append(BlockWeights(mixerNorm: inputNorm, mixer: m, mlpNorm: ffNorm, mlp: mlp))
+        }
+        let finalNorm = try reader.tensor("model.final_layernorm.weight", [D])
+        let head = try readHead(&reader, name: "lm_head.weight", tied: config.tieWordEmbeddings, embedding: embedding, vocab: V, dModel: D)
+        try reader.checkAllUsed()
+        let eps = Float(config.rmsNormEps)
+        let limit = (Float(config.timeStepLimit[0].value), Float(config.timeStepLimit[1].value))
+        return LanguageModel(shape: shape, hyper: ModelHyperparameters(normEpsilon: eps, gatedNormEpsilon: eps, timeStepLimit: limit, convSiLU: true),
+                             embedding: embedding, blocks: blocks, finalNorm: finalNorm, lmHead: head)
+    }
+}
+
+/// Reads `gate_proj`, `up_proj`, `down_proj` under `prefix`; gate and up become one projection.
+func readSwiGLU(_ reader: inout WeightReader, prefix p: String, dModel D: Int, hidden M: Int, bias: Bool) throws -> MLPWeights {
+    let gate = try reader.tensor(p + "gate_proj.weight", [M, D])
+    let up = try reader.tensor(p + "up_proj.weight", [M, D])
+    let gateBias = try reader.optional(p + "gate_proj.bias", [M], present: bias)
+    let upBias = try reader.optional(p + "up_proj.bias", [M], present: bias)
+    let gateUp = Projection(torchWeight: gate + up, fanOut: 2 * M, fanIn: D,
+                            bias: bias ? (gateBias! + upBias!) : nil)
+    let down = try reader.linear(p + "down_proj", fanOut: D, fanIn: M, bias: bias)
+    return MLPWeights(gateUp: gateUp, down: down)
+}

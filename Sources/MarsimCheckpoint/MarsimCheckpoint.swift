@@ -1,1 +1,0 @@
-// MarsimCheckpoint: placeholder until its first file lands.

@@ -1,0 +1,117 @@
+import Foundation
+
+/// All tensors of a checkpoint directory, from one `model.safetensors`, from the shards listed in
+/// `model.safetensors.index.json`, or from every `*.safetensors` file (in that order of preference).
+public final class TensorStore: @unchecked Sendable {
+    public let directory: URL
+    /// The tensor files, in name order.
+    public let files: [SafetensorsFile]
+    /// Every tensor by name.
+    public let tensors: [String: TensorInfo]
+    private let owner: [String: SafetensorsFile]
+
+    public init(directory: URL) throws {
+        self.directory = directory
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CheckpointError.missingFile(path: directory.path, hint: "expected a checkpoint directory with config.json and *.safetensors")
+        }
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        let single = directory.appendingPathComponent("model.safetensors")
+        var names: [String]
+        var weightMap: [String: String]? = nil
+        if fm.fileExists(atPath: index.path) {
+            weightMap = try Self.readIndex(index)
+            names = Array(Set(weightMap!.values)).sorted()
+        } else if fm.fileExists(atPath: single.path) {
+            names = ["model.safetensors"]
+        } else {
+            let contents = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+            names = contents.filter { $0.hasSuffix(".safetensors") && $0 != "golden.safetensors" }.sorted()
+            guard !names.isEmpty else {
+                throw CheckpointError.missingFile(path: single.path, hint: "no model.safetensors, model.safetensors.index.json or other *.safetensors in the directory")
+            }
+        }
+        var files: [SafetensorsFile] = []
+        var tensors: [String: TensorInfo] = [:]
+        var owner: [String: SafetensorsFile] = [:]
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            guard fm.fileExists(atPath: url.path) else {
+                throw CheckpointError.missingFile(path: url.path, hint: "listed in model.safetensors.index.json")
+            }
+            let file = try SafetensorsFile(url: url)
+            files.append(file)
+            for (tensorName, info) in file.tensors {
+                if let other = owner[tensorName] {
+                    throw CheckpointError.malformedSafetensors(path: url.path, reason: "tensor '\(tensorName)' also appears in \(other.url.lastPathComponent)")
+                }
+                if let weightMap, weightMap[tensorName] != name {
+                    throw CheckpointError.malformedConfig(path: index.path, reason: "tensor '\(tensorName)' is in \(name) but the weight_map says \(weightMap[tensorName] ?? "nothing")")
+                }
+                tensors[tensorName] = info
+                owner[tensorName] = file
+            }
+        }
+        if let weightMap {
+            let missing = weightMap.keys.filter { tensors[$0] == nil }.sorted()
+            if let first = missing.first {
+                throw CheckpointError.malformedConfig(path: index.path, reason: "weight_map lists '\(first)' in \(weightMap[first]!) but that file does not hold it")
+            }
+        }
+        self.files = files
+        self.tensors = tensors
+        self.owner = owner
+    }
+
+    private static func readIndex(_ url: URL) throws -> [String: String] {
+        struct Index: Decodable { var weight_map: [String: String] }
+        return try ConfigFile.decode(Index.self, from: url).weight_map
+    }
+
+    /// Total elements over all tensors.
+    public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.elementCount } }
+
+    /// Total bytes of tensor data as stored.
+    public var storedBytes: Int { tensors.values.reduce(0) { $0 + $1.dataOffsets.count } }
+
+    /// A tensor widened to fp32, after checking that its shape is `shape`.
+    public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        guard let info = tensors[name], let file = owner[name] else {
+            throw CheckpointError.missingTensor(name: name, directory: directory.path)
+        }
+        guard info.shape == shape else {
+            throw CheckpointError.shapeMismatch(name: name, expected: shape, actual: info.shape, file: info.file.path)
+        }
+        return file.withRawBytes(info) { DTypeConversion.widen($0, dtype: info.dtype, count: info.elementCount) }
+    }
+
+    /// A content hash of the tensor files: FNV-1a 64 over each file's bytes in name order, as hex.
+    ///
+    /// FNV-1a is not cryptographic; it identifies a checkpoint's content (a changed weight changes
+    /// it), which is all a trace needs. It reads every byte once (≈ bandwidth-bound).
+    public func contentHash() -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for file in files {
+            guard let data = try? Data(contentsOf: file.url, options: .alwaysMapped) else { continue }
+            data.withUnsafeBytes { raw in
+                // Fold 8 bytes at a time: FNV-1a over 64-bit words (fast, still order-sensitive).
+                let words = raw.count / 8
+                for i in 0..<words {
+                    hash = (hash ^ raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                }
+                for i in (words * 8)..<raw.count {
+                    hash = (hash ^ UInt64(raw[i])) &* 0x0000_0100_0000_01B3
+                }
+            }
+        }
+        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,1 +1,0 @@
-// MarsimEngine: placeholder until its first file lands.
