@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import MarsimCheckpoint
+
+/// The token sequence to run: `--text`, `--text-file` or `--input-ids`.
+struct InputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Text to run (byte-level for 256-entry vocabularies, else the checkpoint's tokenizer.json).", valueName: "text"))
+    var text: String?
+
+    @Option(help: ArgumentHelp("A file whose contents are the text to run.", valueName: "file"))
+    var textFile: String?
+
+    @Option(help: ArgumentHelp("Token ids, comma-separated (e.g. 72,101,108).", valueName: "ids"))
+    var inputIDs: String?
+
+    @Option(help: ArgumentHelp("Use at most this many tokens of the input.", valueName: "n"))
+    var limit: Int?
+
+    func validate() throws {
+        let given = [text != nil, textFile != nil, inputIDs != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw ValidationError("Please give exactly one of --text, --text-file or --input-ids.")
+        }
+        if let limit, limit < 1 { throw ValidationError("Please give a --limit of at least 1.") }
+    }
+
+    /// The token ids, checked against the vocabulary.
+    func tokens(for checkpoint: Checkpoint) throws -> TokenizedInput {
+        var input: TokenizedInput
+        if let inputIDs {
+            var ids: [Int] = []
+            for part in inputIDs.split(separator: ",") {
+                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw CLIError("--input-ids: '\(part)' is not an integer")
+                }
+                ids.append(id)
+            }
+            input = TokenizedInput(ids: ids, bytesOfToken: nil, textSource: nil)
+        } else {
+            let source: String
+            let contents: String
+            if let textFile {
+                guard let data = FileManager.default.contents(atPath: textFile) else {
+                    throw CLIError("\(textFile): cannot read the text file")
+                }
+                contents = String(decoding: data, as: UTF8.self)
+                source = textFile
+            } else {
+                contents = text!
+                source = "--text"
+            }
+            input = try TextEncoding.encode(contents, source: source, checkpoint: checkpoint)
+        }
+        if let limit, input.ids.count > limit { input.ids = Array(input.ids.prefix(limit)) }
+        guard !input.ids.isEmpty else { throw CLIError("the input has no tokens") }
+        let vocab = checkpoint.model.shape.vocabSize
+        if let bad = input.ids.first(where: { $0 < 0 || $0 >= vocab }) {
+            throw CLIError("token id \(bad) is outside the vocabulary 0..<\(vocab) of \(checkpoint.directory.path)")
+        }
+        return input
+    }
+}
+
+/// Token ids plus what is known about their bytes.
+struct TokenizedInput {
+    var ids: [Int]
+    /// Bytes each token stands for (for bits per byte), when the text was tokenized.
+    var bytesOfToken: ((Int) -> Int)?
+    var textSource: String?
+}
+
+/// Text → token ids for a checkpoint.
+enum TextEncoding {
+    static func encode(_ text: String, source: String, checkpoint: Checkpoint) throws -> TokenizedInput {
+        let vocab = checkpoint.model.shape.vocabSize
+        guard vocab == 256 else {
+            throw CLIError("\(checkpoint.directory.path): vocabulary has \(vocab) entries and no tokenizer is available; pass --input-ids")
+        }
+        return TokenizedInput(ids: Array(text.utf8).map(Int.init), bytesOfToken: { _ in 1 }, textSource: source)
+    }
+}
+
+/// An error for the user, printed as one line.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

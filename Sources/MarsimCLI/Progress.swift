@@ -1,0 +1,47 @@
+import Foundation
+
+/// A progress line on stderr for long runs (redrawn in place on a terminal, a line every ~10% otherwise).
+struct Progress {
+    let label: String
+    let total: Int
+    let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var lastDecile = -1
+    private let interactive = isatty(STDERR_FILENO) != 0
+
+    init(label: String, total: Int, minimumTotal: Int = 64) {
+        self.label = label
+        self.total = total
+        enabled = total >= minimumTotal
+    }
+
+    mutating func update(_ done: Int) {
+        guard enabled else { return }
+        let now = Date()
+        let decile = done * 10 / max(total, 1)
+        if interactive {
+            guard now.timeIntervalSince(lastDraw) > 0.2 || done == total else { return }
+        } else {
+            guard decile != lastDecile else { return }
+        }
+        lastDraw = now
+        lastDecile = decile
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 24, filled = width * done / max(total, 1)
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let text = String(format: "%@ [%@] %d/%d  %.1f/s  ETA %.0fs", label, bar, done, total, rate, eta)
+        FileHandle.standardError.write(Data(((interactive ? "\r" : "") + text + (interactive ? "" : "\n")).utf8))
+    }
+
+    func finish() {
+        if enabled && interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Writes a line to stderr.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

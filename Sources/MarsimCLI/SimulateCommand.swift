@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+import MarsimEngine
+
+/// `marsim simulate`: run a checkpoint over a token sequence, dense or as a spiking network.
+public struct SimulateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a checkpoint dense or as a spiking network; report spikes, operations and fidelity.",
+        discussion: """
+        In spiking mode the dense model runs beside the spiking one, so every position reports
+        KL(dense‖spiking), top-1 agreement and (byte-level models) bits per byte for both.
+
+        Examples:
+          marsim simulate --text "The state space" --mode dense
+          marsim simulate --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 1024 \\
+              --mode spiking --timesteps 4 --placement all \\
+              --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt --json
+          marsim simulate --input-ids 72,101,108,108,111 --mode spiking --placement mixer.in_proj,mlp.down_proj@0-1
+          marsim simulate --text-file notes.txt --calibration-text calib.txt --trace traces/run.h5
+        """
+    )
+
+    @OptionGroup var checkpointOptions: CheckpointOptions
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "dense: the model as trained; spiking: ATMN neurons at the placed projections.")
+    var mode: SimulationSettings.Mode = .spiking
+
+    @OptionGroup var spiking: SpikingOptions
+
+    @Option(help: ArgumentHelp("Write the run's logits as one F32 tensor `logits` [tokens, vocab].", valueName: "file.safetensors"))
+    var saveLogits: String?
+
+    @Option(help: "Worker threads for large projections (results do not depend on it).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard threads >= 1 else { throw ValidationError("Please give --threads of at least 1.") }
+    }
+
+    public func run() throws {
+        do {
+            let checkpoint = try checkpointOptions.load()
+            let tokens = try input.tokens(for: checkpoint)
+            let placement = try Placement(mode == .dense ? "none" : spiking.placement, shape: checkpoint.model.shape)
+            let thresholds = mode == .dense ? ThresholdSet(values: [:], source: "none")
+                : try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
+            let settings = SimulationSettings(mode: mode, parameters: spiking.parameters, placement: placement,
+                                              thresholds: thresholds, threads: threads)
+            let simulator = Simulator(model: checkpoint.model, settings: settings)
+            let logitsWriter = try saveLogits.map {
+                try SafetensorsMatrixWriter(path: $0, name: "logits", rows: tokens.ids.count, columns: checkpoint.model.shape.vocabSize)
+            }
+            var progress = Progress(label: "simulate", total: tokens.ids.count)
+            let summary = try simulator.run(tokens: tokens.ids, bytesOfToken: tokens.bytesOfToken) { activity, logits in
+                try logitsWriter?.append(row: logits)
+                progress.update(activity.position + 1)
+            }
+            progress.finish()
+            try logitsWriter?.finish()
+            let report = SimulationReport(summary: summary, settings: settings, checkpoint: checkpoint.directory.path,
+                                          architecture: checkpoint.architecture, thresholdSource: thresholds.source,
+                                          denseBaseline: simulator.denseBaseline(), trace: nil)
+            print(json ? try report.json() : report.table())
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw CLIError.wrap(error)
+        }
+    }
+}
+
+extension CLIError {
+    /// Turns any error into a one-line CLIError (its description).
+    static func wrap(_ error: Error) -> CLIError {
+        if let e = error as? CLIError { return e }
+        return CLIError(String(describing: error))
+    }
+}
+
+extension SimulationSettings.Mode: ExpressibleByArgument {}

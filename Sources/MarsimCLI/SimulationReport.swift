@@ -1,0 +1,151 @@
+import Foundation
+import MarsimCore
+import MarsimEngine
+
+/// What `marsim simulate --json` prints: run totals, fidelity, and a per-layer × per-unit breakdown.
+/// Counts are totals over the run; `*_per_token` fields divide them by `tokens`.
+struct SimulationReport: Encodable {
+    struct UnitRow: Encodable {
+        var unit: String
+        var layer: Int?
+        var site: String
+        var spiking: Bool
+        var spikes: Int
+        var spikes_positive: Int
+        var spikes_negative: Int
+        var synaptic_ops: Int
+        var neuron_updates: Int
+        var dense_macs: Int
+        var firing_rate: Double?
+        var elementwise_adds: Int
+        var elementwise_muls: Int
+        var elementwise_nonlinear: Int
+        var weights_read: Int
+        var neuron_state_read: Int
+        var neuron_state_written: Int
+        var recurrent_state_read: Int
+        var recurrent_state_written: Int
+    }
+
+    var checkpoint: String
+    var architecture: String
+    var mode: String
+    var tokens: Int
+    var timesteps: Int
+    var tau: Double
+    var placement: String
+    var spiking_sites: [String]
+    var threshold_source: String
+    var spikes: Int
+    var spikes_positive: Int
+    var spikes_negative: Int
+    var synaptic_ops: Int
+    var dense_macs: Int
+    var neuron_updates: Int
+    var firing_rate: Double
+    var spikes_per_token: Double
+    var synaptic_ops_per_token: Double
+    var dense_macs_per_token: Double
+    var dense_baseline_macs_per_token: Int
+    var kl_mean: Double
+    var top1_agreement: Double
+    var bits_per_byte_dense: Double?
+    var bits_per_byte_spiking: Double?
+    var trace: String?
+    var breakdown: [UnitRow]
+
+    init(summary: SimulationSummary, settings: SimulationSettings, checkpoint: String, architecture: String,
+         thresholdSource: String, denseBaseline: [ActivityCounts], trace: String?) {
+        let total = summary.total
+        let n = Double(max(summary.tokens, 1))
+        let spikingSites = Set(settings.spikingSites)
+        self.checkpoint = checkpoint
+        self.architecture = architecture
+        mode = settings.mode.rawValue
+        tokens = summary.tokens
+        timesteps = settings.parameters.timesteps
+        tau = Double(settings.parameters.tau)
+        placement = settings.mode == .dense ? "none" : settings.placement.specification
+        spiking_sites = settings.spikingSites.map(\.name)
+        threshold_source = settings.mode == .dense ? "none (dense)" : thresholdSource
+        spikes = total.spikes
+        spikes_positive = total.spikesPositive
+        spikes_negative = total.spikesNegative
+        synaptic_ops = total.synapticOps
+        dense_macs = total.denseMACs
+        neuron_updates = total.neuronUpdates
+        firing_rate = summary.firingRate
+        spikes_per_token = Double(total.spikes) / n
+        synaptic_ops_per_token = Double(total.synapticOps) / n
+        dense_macs_per_token = Double(total.denseMACs) / n
+        dense_baseline_macs_per_token = denseBaseline.reduce(0) { $0 + $1.denseMACs }
+        kl_mean = summary.klMean
+        top1_agreement = summary.top1Agreement
+        bits_per_byte_dense = summary.bitsPerByte(spiking: false)
+        bits_per_byte_spiking = summary.bitsPerByte(spiking: true)
+        self.trace = trace
+        breakdown = zip(summary.units, summary.countsPerUnit).map { unit, c in
+            UnitRow(unit: unit.name, layer: unit.layer, site: unit.kind.rawValue, spiking: spikingSites.contains(unit),
+                    spikes: c.spikes, spikes_positive: c.spikesPositive, spikes_negative: c.spikesNegative,
+                    synaptic_ops: c.synapticOps, neuron_updates: c.neuronUpdates, dense_macs: c.denseMACs,
+                    firing_rate: c.neuronUpdates == 0 ? nil : Double(c.spikes) / Double(c.neuronUpdates),
+                    elementwise_adds: c.elementwiseAdds, elementwise_muls: c.elementwiseMuls,
+                    elementwise_nonlinear: c.elementwiseNonlinear, weights_read: c.weightsRead,
+                    neuron_state_read: c.neuronStateRead, neuron_state_written: c.neuronStateWritten,
+                    recurrent_state_read: c.recurrentStateRead, recurrent_state_written: c.recurrentStateWritten)
+        }
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// A readable summary and a per-site table.
+    func table() -> String {
+        var lines: [String] = []
+        func fmt(_ x: Double?, _ digits: Int = 3) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
+        lines.append("checkpoint   \(checkpoint) (\(architecture))")
+        lines.append("mode         \(mode)" + (mode == "spiking" ? ", T = \(timesteps), tau = \(fmt(tau, 2)), placement \(placement) (\(spiking_sites.count) sites)" : ""))
+        if mode == "spiking" { lines.append("thresholds   \(threshold_source)") }
+        lines.append("tokens       \(tokens)")
+        lines.append("")
+        lines.append("per token    spikes \(fmt(spikes_per_token, 1))   ACs \(fmt(synaptic_ops_per_token, 0))   MACs \(fmt(dense_macs_per_token, 0)) (dense model: \(dense_baseline_macs_per_token))")
+        lines.append("firing rate  \(fmt(firing_rate * 100, 2))% of \(neuron_updates) neuron updates")
+        lines.append("fidelity     KL(dense‖spiking) \(fmt(kl_mean, 4)) nats   top-1 agreement \(fmt(top1_agreement * 100, 1))%")
+        if bits_per_byte_dense != nil {
+            lines.append("bits/byte    dense \(fmt(bits_per_byte_dense))   spiking \(fmt(bits_per_byte_spiking))")
+        }
+        if let trace { lines.append("trace        \(trace)") }
+        let sites = breakdown.filter(\.spiking)
+        if !sites.isEmpty {
+            lines.append("")
+            let header = ["site", "spikes/tok", "+", "−", "rate", "ACs/tok"]
+            var rows: [[String]] = []
+            let n = Double(max(tokens, 1))
+            for r in sites {
+                rows.append([r.unit, fmt(Double(r.spikes) / n, 1), String(r.spikes_positive), String(r.spikes_negative),
+                             fmt((r.firing_rate ?? 0) * 100, 2) + "%", fmt(Double(r.synaptic_ops) / n, 0)])
+            }
+            lines += TextTable.render(header: header, rows: rows)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Left-aligned first column, right-aligned others.
+enum TextTable {
+    static func render(header: [String], rows: [[String]]) -> [String] {
+        let all = [header] + rows
+        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+        func line(_ r: [String]) -> String {
+            r.indices.map { c in
+                let pad = String(repeating: " ", count: widths[c] - r[c].count)
+                return c == 0 ? r[c] + pad : pad + r[c]
+            }.joined(separator: "  ")
+        }
+        return [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+import MarsimEngine
+
+/// Where thresholds come from, as chosen by the user.
+enum ThresholdRuleName: String, ExpressibleByArgument, CaseIterable {
+    case quantile, mse
+}
+
+/// ATMN and placement settings shared by simulate, eval and whatif.
+struct SpikingOptions: ParsableArguments {
+    @Option(name: [.customShort("T"), .long], help: "Ticks per token (T) each spiking site runs.")
+    var timesteps: Int = 4
+
+    @Option(help: "Membrane leak divisor between ticks (1 = no leak).")
+    var tau: Float = 1
+
+    @Option(help: ArgumentHelp("Which projections spike: none, all, mixer, mlp, or a list like mixer.in_proj,mlp.down_proj@0-7 (add lm_head to spike the head).", valueName: "placement"))
+    var placement: String = Placement.defaultSpecification
+
+    @Option(help: ArgumentHelp("Learned log-thresholds (safetensors keyed by site, e.g. layer00.mixer.in_proj).", valueName: "file"))
+    var thresholds: String?
+
+    @Option(help: ArgumentHelp("Calibrate thresholds on the dense activations of this text file.", valueName: "file"))
+    var calibrationText: String?
+
+    @Option(help: ArgumentHelp("Calibrate on at most this many tokens of the calibration text.", valueName: "n"))
+    var calibrationLimit: Int = 1024
+
+    @Option(help: "Calibration rule: quantile (V = Q_q(|I|)/T) or mse (grid-searched reconstruction error).")
+    var calibrationRule: ThresholdRuleName = .quantile
+
+    @Option(help: "Quantile q of |I| used by calibration.")
+    var calibrationQuantile: Double = 0.99
+
+    @Option(help: ArgumentHelp("A fixed threshold V for every neuron, when no learned or calibrated thresholds are used.", valueName: "V"))
+    var threshold: Float = 1
+
+    @Option(help: "Multiply every threshold by this factor.")
+    var thresholdScale: Float = 1
+
+    func validate() throws {
+        guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
+        guard tau > 0, tau.isFinite else { throw ValidationError("Please give a positive --tau.") }
+        guard threshold > 0, threshold.isFinite else { throw ValidationError("Please give a positive --threshold.") }
+        guard thresholdScale > 0, thresholdScale.isFinite else { throw ValidationError("Please give a positive --threshold-scale.") }
+        guard calibrationQuantile > 0, calibrationQuantile <= 1 else { throw ValidationError("Please give a --calibration-quantile in (0, 1].") }
+        guard calibrationLimit >= 1 else { throw ValidationError("Please give a --calibration-limit of at least 1.") }
+        if thresholds != nil && calibrationText != nil {
+            throw ValidationError("Please give either --thresholds or --calibration-text, not both.")
+        }
+    }
+
+    var parameters: ATMNParameters { ATMNParameters(timesteps: timesteps, tau: tau) }
+
+    /// Resolves thresholds in order: --thresholds FILE, --calibration-text F, the checkpoint's
+    /// `atmn_thresholds.safetensors` sidecar, else the fixed --threshold.
+    func thresholdSet(checkpoint: Checkpoint, sites: [AccountingUnit]) throws -> ThresholdSet {
+        let shape = checkpoint.model.shape
+        var set: ThresholdSet
+        let sidecar = checkpoint.directory.appendingPathComponent(ThresholdSet.sidecarName)
+        if let thresholds {
+            set = try ThresholdSet.learned(file: URL(fileURLWithPath: thresholds), sites: sites, shape: shape)
+        } else if let calibrationText {
+            guard let data = FileManager.default.contents(atPath: calibrationText) else {
+                throw CLIError("\(calibrationText): cannot read the calibration text")
+            }
+            let tokens = try TextEncoding.encode(String(decoding: data, as: UTF8.self), source: calibrationText, checkpoint: checkpoint).ids
+            let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
+            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: Array(tokens.prefix(calibrationLimit)), sites: sites,
+                                              parameters: parameters, rule: rule, sourceName: calibrationText)
+        } else if FileManager.default.fileExists(atPath: sidecar.path) {
+            set = try ThresholdSet.learned(file: sidecar, sites: sites, shape: shape)
+        } else {
+            set = ThresholdSet.fixed(threshold, sites: sites, shape: shape)
+        }
+        return set.scaled(by: thresholdScale)
+    }
+}

@@ -1,0 +1,75 @@
+import MarsimCore
+
+// Adaptive ternary multi-step neurons (ATMN), exactly as DESIGN.md §2:
+//
+//   h_t = I·[t == 0] + u_{t−1} / tau        u_{−1} = 0,  t = 0 … T−1
+//   s_t = +1 if h_t ≥ V ; −1 if h_t ≤ −V ; 0 otherwise
+//   u_t = h_t − s_t·V                       (reset by subtraction)
+//
+// The input enters once, at t = 0; later ticks drain the membrane. The projection sees Σ_t s_t·V
+// in place of I. A neuron therefore emits at most T spikes per token (saturation), all of one sign
+// while tau ≥ 1.
+
+/// The settings every ATMN neuron of a run shares.
+public struct ATMNParameters: Sendable, Equatable {
+    /// T: ticks per token.
+    public var timesteps: Int
+    /// tau: the membrane is divided by tau between ticks (1 = no leak).
+    public var tau: Float
+
+    public init(timesteps: Int, tau: Float) {
+        precondition(timesteps >= 1 && timesteps <= 255, "T must be in 1...255")
+        precondition(tau > 0, "tau must be positive")
+        self.timesteps = timesteps
+        self.tau = tau
+    }
+}
+
+/// One ATMN neuron, stepped on its own: the readable reference the vectorised encoder is tested against.
+public enum ATMNNeuron {
+    /// The spike train s_0 … s_{T−1} (each −1, 0 or +1) for input `input` and threshold `threshold`.
+    public static func spikeTrain(input: Float, threshold: Float, parameters: ATMNParameters) -> [Int8] {
+        var train: [Int8] = []
+        var u: Float = 0
+        for t in 0..<parameters.timesteps {
+            let h = t == 0 ? input : u / parameters.tau
+            let s: Int8 = h >= threshold ? 1 : (h <= -threshold ? -1 : 0)
+            u = h - Float(s) * threshold
+            train.append(s)
+        }
+        return train
+    }
+
+    /// What the projection sees for this neuron: Σ_t s_t·V.
+    public static func decoded(input: Float, threshold: Float, parameters: ATMNParameters) -> Float {
+        spikeTrain(input: input, threshold: threshold, parameters: parameters).reduce(Float(0)) { $0 + Float($1) * threshold }
+    }
+}
+
+/// Steps `n` neurons through T ticks for one token and appends every spike to `events`
+/// in tick order (ties: ascending channel).
+///
+/// - membrane: (n) scratch; its contents on entry are ignored (each token starts at u = 0).
+/// - input: (n) the activations I entering the projection
+/// - thresholds: (n) V per neuron, all > 0
+func atmnEncode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>,
+                input: UnsafePointer<Float>, thresholds: UnsafePointer<Float>, count n: Int,
+                parameters: ATMNParameters) {
+    let divide = parameters.tau != 1
+    for t in 0..<parameters.timesteps {
+        for i in 0..<n {
+            let h: Float
+            if t == 0 { h = input[i] } else { h = divide ? membrane[i] / parameters.tau : membrane[i] }
+            let v = thresholds[i]
+            if h >= v {
+                membrane[i] = h - v
+                events.channels.append(UInt32(i)); events.ticks.append(UInt8(t)); events.polarity.append(1)
+            } else if h <= -v {
+                membrane[i] = h + v
+                events.channels.append(UInt32(i)); events.ticks.append(UInt8(t)); events.polarity.append(-1)
+            } else {
+                membrane[i] = h
+            }
+        }
+    }
+}

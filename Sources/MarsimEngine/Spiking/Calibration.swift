@@ -1,0 +1,104 @@
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+
+/// How thresholds are derived from the activations of a calibration text.
+///
+/// Both rules first run the *dense* model over the calibration tokens and collect, for every
+/// spiking site and input channel i, the activations I_i entering the projection.
+/// - `quantile`: V_i = scale · Q_q(|I_i|) ÷ T, the q-quantile (linear interpolation, as numpy)
+///   of the magnitudes; T spikes of V then cover that quantile. This is DESIGN.md §2's rule.
+/// - `mse`: for each channel, try V = k · (the quantile rule) for k ∈ {0.1, 0.2, …, 1.2} and keep the
+///   one minimising Σ (I − decoded(I))² over the calibration activations, where decoded is what the
+///   ATMN neuron delivers (Σ_t s_t·V); then multiply by scale. Better fidelity, more spikes.
+/// A channel whose quantile is 0 uses max |I_i| ÷ T instead; a channel that was always 0 gets V = 1
+/// (its input never reaches it).
+public struct CalibrationRule: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case quantile, mse }
+    public var kind: Kind
+    /// q in (0, 1].
+    public var quantile: Double
+    /// Multiplies every threshold.
+    public var scale: Float
+
+    public init(kind: Kind = .quantile, quantile: Double = 0.99, scale: Float = 1) {
+        self.kind = kind
+        self.quantile = quantile
+        self.scale = scale
+    }
+
+    public var summary: String { "\(kind.rawValue), q \(quantile), ÷T, scale \(scale)" }
+}
+
+/// A dense runner that also records the inputs of chosen sites.
+struct RecordingRunner: ProjectionRunner {
+    var dense: DenseRunner
+    let sites: Set<AccountingUnit>
+    /// Per site, the recorded inputs, token after token (fanIn values each).
+    var recorded: [AccountingUnit: [Float]] = [:]
+
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                      site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
+        if sites.contains(site) { recorded[site, default: []].append(contentsOf: UnsafeBufferPointer(start: input, count: p.fanIn)) }
+        dense.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
+    }
+}
+
+extension ThresholdSet {
+    /// Calibrates thresholds for `sites` from the dense model's activations on `tokens`.
+    public static func calibrated(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
+                                  rule: CalibrationRule, sourceName: String) throws -> ThresholdSet {
+        guard !tokens.isEmpty else { throw ThresholdError("\(sourceName): calibration text is empty") }
+        guard rule.quantile > 0 && rule.quantile <= 1 else { throw ThresholdError("calibration quantile must be in (0, 1], got \(rule.quantile)") }
+        let pass = ForwardPass(model: model)
+        var state = RecurrentState(shape: model.shape)
+        var runner = RecordingRunner(dense: DenseRunner(), sites: Set(sites))
+        for token in tokens {
+            var counts = TokenCounts(unitCount: pass.index.units.count)
+            _ = pass.step(token: token, state: &state, runner: &runner, counts: &counts)
+        }
+        var values: [AccountingUnit: [Float]] = [:]
+        for site in sites {
+            let fanIn = model.shape.projectionSize(site.kind)!.fanIn
+            let samples = runner.recorded[site] ?? []
+            let n = samples.count / fanIn
+            var v = [Float](repeating: 1, count: fanIn)
+            var column = [Float](repeating: 0, count: n)
+            for i in 0..<fanIn {
+                for t in 0..<n { column[t] = samples[t * fanIn + i] }
+                v[i] = channelThreshold(column, parameters: parameters, rule: rule)
+            }
+            values[site] = v
+        }
+        return ThresholdSet(values: values, source: "calibrated (\(rule.summary)) on \(sourceName), \(tokens.count) tokens")
+    }
+
+    /// One channel's threshold from its calibration activations.
+    static func channelThreshold(_ activations: [Float], parameters: ATMNParameters, rule: CalibrationRule) -> Float {
+        let magnitudes = activations.map { abs($0) }.sorted()
+        guard let largest = magnitudes.last, largest > 0 else { return 1 }
+        let T = Float(parameters.timesteps)
+        var base = Float(quantile(sorted: magnitudes, q: rule.quantile)) / T
+        if base <= 0 { base = largest / T }
+        guard rule.kind == .mse else { return base * rule.scale }
+        var best = base, bestError = Float.infinity
+        for step in 1...12 {
+            let candidate = base * Float(step) / 10
+            var error: Float = 0
+            for x in activations {
+                let d = x - ATMNNeuron.decoded(input: x, threshold: candidate, parameters: parameters)
+                error += d * d
+            }
+            if error < bestError { bestError = error; best = candidate }
+        }
+        return best * rule.scale
+    }
+
+    /// The q-quantile of ascending `sorted` values with linear interpolation (numpy's default).
+    static func quantile(sorted: [Float], q: Double) -> Double {
+        let position = q * Double(sorted.count - 1)
+        let lo = Int(position.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        let fraction = position - Double(lo)
+        return Double(sorted[lo]) + (Double(sorted[hi]) - Double(sorted[lo])) * fraction
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+
+/// The ATMN threshold V of every input channel of every spiking site, and where they came from.
+public struct ThresholdSet: Sendable, Equatable {
+    /// V per input channel, per site.
+    public var values: [AccountingUnit: [Float]]
+    /// `learned FILE`, `calibrated (quantile 0.99, ÷T, scale 1) on FILE`, `fixed 0.1` …
+    public var source: String
+
+    public init(values: [AccountingUnit: [Float]], source: String) {
+        self.values = values
+        self.source = source
+    }
+
+    /// The same thresholds multiplied by `factor` (for what-if sweeps).
+    public func scaled(by factor: Float) -> ThresholdSet {
+        guard factor != 1 else { return self }
+        return ThresholdSet(values: values.mapValues { $0.map { $0 * factor } }, source: source + " × \(factor)")
+    }
+
+    /// Every site gets V = `value` on every channel.
+    public static func fixed(_ value: Float, sites: [AccountingUnit], shape: ModelShape) -> ThresholdSet {
+        var values: [AccountingUnit: [Float]] = [:]
+        for site in sites { values[site] = [Float](repeating: value, count: shape.projectionSize(site.kind)!.fanIn) }
+        return ThresholdSet(values: values, source: "fixed \(value)")
+    }
+
+    /// The file name marsim looks for beside a checkpoint's config.json.
+    public static let sidecarName = "atmn_thresholds.safetensors"
+
+    /// Learned thresholds from a safetensors file holding, per site, a tensor named by the site
+    /// (`AccountingUnit.name`, e.g. `layer03.mixer.in_proj`, `lm_head`) of shape [fanIn] with the
+    /// **log**-thresholds a (V = exp(a), as ATMN learns them). Extra tensors are ignored.
+    public static func learned(file: URL, sites: [AccountingUnit], shape: ModelShape) throws -> ThresholdSet {
+        let st = try SafetensorsFile(url: file)
+        var values: [AccountingUnit: [Float]] = [:]
+        for site in sites {
+            let fanIn = shape.projectionSize(site.kind)!.fanIn
+            guard let info = st.tensors[site.name] else {
+                throw ThresholdError("\(file.path): no log-thresholds for site '\(site.name)' (expected a tensor of that name with shape [\(fanIn)])")
+            }
+            guard info.shape == [fanIn] else {
+                throw ThresholdError("\(file.path): tensor '\(site.name)' has shape \(info.shape), expected [\(fanIn)]")
+            }
+            let v = try st.floats(site.name).map { expf($0) }
+            if let bad = v.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw ThresholdError("\(file.path): tensor '\(site.name)' channel \(bad) gives threshold \(v[bad]); exp(a) must be finite and > 0")
+            }
+            values[site] = v
+        }
+        return ThresholdSet(values: values, source: "learned \(file.path)")
+    }
+}
+
+/// Thresholds that cannot be loaded or derived.
+public struct ThresholdError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
