@@ -14,6 +14,8 @@ public struct SimulationSettings: Sendable {
     public var threads: Int
     /// Duration of one tick, for trace timestamps and latency (milliseconds).
     public var tickPeriodMs: Double
+    /// Work below which a projection stays on one thread (tests lower it to exercise the split).
+    public var minimumParallelWork: Int = 1 << 18
 
     public init(mode: Mode, parameters: ATMNParameters, placement: Placement, thresholds: ThresholdSet,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, tickPeriodMs: Double = 0.001) {
@@ -98,12 +100,13 @@ public final class Simulator {
                                         countsPerToken: [], fidelity: [], nextTokenBytes: bytesOfToken.map { f in
                                             tokens.dropFirst().map(f) })
         var denseState = RecurrentState(shape: model.shape)
-        var denseRunner = DenseRunner(threads: settings.threads)
+        var denseRunner = DenseRunner(threads: settings.threads, minimumParallelWork: settings.minimumParallelWork)
         var spikingState = RecurrentState(shape: model.shape)
         var spikingRunner: SpikingRunner? = nil
         if settings.mode == .spiking {
             spikingRunner = try SpikingRunner(model: model, placement: settings.placement, thresholds: settings.thresholds,
-                                              parameters: settings.parameters, threads: settings.threads)
+                                              parameters: settings.parameters, threads: settings.threads,
+                                              minimumParallelWork: settings.minimumParallelWork)
         }
         for (position, token) in tokens.enumerated() {
             let next = position + 1 < tokens.count ? tokens[position + 1] : nil

@@ -61,9 +61,10 @@ func denseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
 
 /// `denseProject` with the output channels split over `threads` workers. Each output is computed
 /// by the same sequence of operations whatever the thread count, so results are identical.
-func parallelDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, threads: Int) {
-    // Below ~256 K weights a second thread costs more than it saves.
-    guard threads > 1, p.fanIn * p.fanOut >= 1 << 18 else {
+/// Below `minimumWork` multiply-accumulates one thread does it (a second costs more than it saves).
+func parallelDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, threads: Int,
+                          minimumWork: Int = 1 << 18) {
+    guard threads > 1, p.fanIn * p.fanOut >= minimumWork else {
         denseProject(out, x, p)
         return
     }

@@ -33,8 +33,8 @@ func deliverEvents(_ out: UnsafeMutablePointer<Float>, events: SiteSpikes, thres
 
 /// `deliverEvents` over all outputs, split across `threads` workers when the work is large.
 func parallelDeliverEvents(_ out: UnsafeMutablePointer<Float>, events: SiteSpikes, thresholds: UnsafePointer<Float>,
-                           _ p: Projection, threads: Int) {
-    guard threads > 1, events.count * p.fanOut >= 1 << 17 else {
+                           _ p: Projection, threads: Int, minimumWork: Int = 1 << 17) {
+    guard threads > 1, events.count * p.fanOut >= minimumWork else {
         deliverEvents(out, events: events, thresholds: thresholds, p, outputs: 0..<p.fanOut)
         return
     }

@@ -14,12 +14,17 @@ public protocol ProjectionRunner {
 public struct DenseRunner: ProjectionRunner {
     /// Worker threads for large projections (1 = single-threaded). Results do not depend on it.
     public var threads: Int
+    /// Multiply-accumulates (or event adds) below which a projection stays on one thread.
+    public var minimumParallelWork: Int
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) { self.threads = max(1, threads) }
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, minimumParallelWork: Int = 1 << 18) {
+        self.threads = max(1, threads)
+        self.minimumParallelWork = minimumParallelWork
+    }
 
     public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                              site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        parallelDenseProject(output, input, p, threads: threads)
+        parallelDenseProject(output, input, p, threads: threads, minimumWork: minimumParallelWork)
         counts.denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil)
     }
 }

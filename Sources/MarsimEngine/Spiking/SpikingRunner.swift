@@ -25,10 +25,10 @@ public struct SpikingRunner: ProjectionRunner {
     public private(set) var spikes: [SiteSpikes]
 
     public init(model: LanguageModel, placement: Placement, thresholds: ThresholdSet, parameters: ATMNParameters,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, minimumParallelWork: Int = 1 << 18) throws {
         self.parameters = parameters
         sites = placement.sites
-        dense = DenseRunner(threads: threads)
+        dense = DenseRunner(threads: threads, minimumParallelWork: minimumParallelWork)
         var siteIndex: [AccountingUnit: Int] = [:]
         var widest = 0
         for (i, site) in sites.enumerated() {
@@ -73,7 +73,8 @@ public struct SpikingRunner: ProjectionRunner {
             v.withUnsafeBufferPointer { vb in
                 atmnEncode(events: &events, membrane: mb.baseAddress!, input: input, thresholds: vb.baseAddress!,
                            count: p.fanIn, parameters: parameters)
-                parallelDeliverEvents(output, events: events, thresholds: vb.baseAddress!, projection, threads: dense.threads)
+                parallelDeliverEvents(output, events: events, thresholds: vb.baseAddress!, projection, threads: dense.threads,
+                                      minimumWork: dense.minimumParallelWork / 2)
             }
         }
         var c = ActivityCounts()
