@@ -15,7 +15,7 @@ public protocol ArchitectureAdapter {
 public enum ModelRegistry {
     /// Every adapter, in lookup order.
     nonisolated(unsafe) public static var adapters: [any ArchitectureAdapter.Type] = [
-        Mamba2Architecture.self, BambaArchitecture.self,
+        Mamba2Architecture.self, BambaArchitecture.self, LlambaArchitecture.self,
     ]
 
     /// All identifiers marsim accepts (for help and error messages).
