@@ -8,6 +8,13 @@ public protocol ProjectionRunner {
     /// output (p.fanOut) = p(input (p.fanIn)); counts the work against `unit`.
     mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                       site: AccountingUnit, unit: Int, counts: inout TokenCounts)
+
+    /// Called before each token's step (a spiking runner clears the previous token's spikes).
+    mutating func beginToken()
+}
+
+extension ProjectionRunner {
+    public mutating func beginToken() {}
 }
 
 /// Every projection dense (fp32 multiply-accumulate).
