@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarsimCheckpoint
+import MarsimEngine
 
 /// The token sequence to run: `--text`, `--text-file` or `--input-ids`.
 struct InputOptions: ParsableArguments {
@@ -77,6 +78,22 @@ enum TextEncoding {
             throw CLIError("\(checkpoint.directory.path): vocabulary has \(vocab) entries and no tokenizer is available; pass --input-ids")
         }
         return TokenizedInput(ids: Array(text.utf8).map(Int.init), bytesOfToken: { _ in 1 }, textSource: source)
+    }
+}
+
+extension TextEncoding {
+    /// Token ids → text (bytes for byte-level models; invalid UTF-8 is replaced).
+    static func decode(_ ids: [Int], checkpoint: Checkpoint) -> String {
+        String(decoding: ids.map { UInt8(clamping: $0) }, as: UTF8.self)
+    }
+
+    /// Tokenizes a multiple-choice item: the context, then delimiter + choice as a continuation.
+    static func tokenizeChoiceItem(_ item: MultipleChoiceItem, checkpoint: Checkpoint) throws -> TokenizedChoiceItem {
+        let byteLevel = checkpoint.model.shape.vocabSize == 256
+        let delimiter = item.targetDelimiter ?? (byteLevel ? "" : " ")
+        let context = try encode(item.context, source: "task context", checkpoint: checkpoint).ids
+        let choices = try item.choices.map { try encode(delimiter + $0, source: "task choice", checkpoint: checkpoint).ids }
+        return TokenizedChoiceItem(context: context, choices: choices, choiceBytes: item.choices.map { $0.utf8.count }, label: item.label)
     }
 }
 

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+import MarsimEngine
+
+/// `marsim eval`: zero-shot multiple-choice accuracy, dense and spiking side by side.
+public struct EvalCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score lm-eval-style multiple-choice tasks (JSONL) dense and spiking: acc, acc_norm and the cost in spikes.",
+        discussion: """
+        Each JSONL line is {"context": "...", "choices": ["...", ...], "label": i} with an optional
+        "target_delimiter" placed between context and choice (default: none for byte-level models,
+        " " otherwise). A choice's log-likelihood is Σ ln p(choice token | context + earlier choice
+        tokens); acc takes the argmax, acc_norm the argmax after dividing by the choice's length in bytes.
+        The context's recurrent state is computed once per item and copied for each choice.
+
+        Examples:
+          marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --mode both --timesteps 4 \\
+              --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt
+          marsim eval --checkpoint DIR --tasks hellaswag.jsonl --limit 200 --mode dense --json
+        """
+    )
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case dense, spiking, both }
+
+    @OptionGroup var checkpointOptions: CheckpointOptions
+
+    @Option(help: ArgumentHelp("The task file: one JSON item per line.", valueName: "file.jsonl"))
+    var tasks: String
+
+    @Option(help: ArgumentHelp("Score only the first n items.", valueName: "n"))
+    var limit: Int?
+
+    @Option(help: "Which models to score.")
+    var mode: Mode = .both
+
+    @OptionGroup var spiking: SpikingOptions
+
+    @Option(help: "Worker threads for large projections (results do not depend on it).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("Please give a --limit of at least 1.") }
+        guard threads >= 1 else { throw ValidationError("Please give --threads of at least 1.") }
+    }
+
+    struct ModelScores: Encodable {
+        var acc: Double
+        var acc_norm: Double
+        var tokens: Int
+        var spikes_per_token: Double
+        var synaptic_ops_per_token: Double
+        var dense_macs_per_token: Double
+        var items: [ScoredItem]
+
+        init(_ r: EvaluationResult) {
+            acc = r.acc
+            acc_norm = r.accNorm
+            tokens = r.tokens
+            let n = Double(max(r.tokens, 1))
+            spikes_per_token = Double(r.total.spikes) / n
+            synaptic_ops_per_token = Double(r.total.synapticOps) / n
+            dense_macs_per_token = Double(r.total.denseMACs) / n
+            items = r.items
+        }
+    }
+
+    struct Report: Encodable {
+        var tasks: String
+        var items: Int
+        var timesteps: Int?
+        var placement: String?
+        var threshold_source: String?
+        var dense: ModelScores?
+        var spiking: ModelScores?
+        var acc_difference: Double?
+        var acc_norm_difference: Double?
+    }
+
+    public func run() throws {
+        do {
+            let checkpoint = try checkpointOptions.load()
+            var items = try MultipleChoiceItem.load(jsonl: URL(fileURLWithPath: tasks))
+            if let limit { items = Array(items.prefix(limit)) }
+            let tokenized = try items.map { try TextEncoding.tokenizeChoiceItem($0, checkpoint: checkpoint) }
+            let evaluator = MultipleChoiceEvaluator(model: checkpoint.model)
+            var report = Report(tasks: tasks, items: items.count)
+            if mode != .spiking {
+                var progress = Progress(label: "eval dense", total: items.count, minimumTotal: 2)
+                report.dense = ModelScores(try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: threads) },
+                                                                  progress: { progress.update($0) }))
+                progress.finish()
+            }
+            if mode != .dense {
+                let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
+                let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
+                var progress = Progress(label: "eval spiking", total: items.count, minimumTotal: 2)
+                report.spiking = ModelScores(try evaluator.evaluate(tokenized, makeRunner: {
+                    try SpikingRunner(model: checkpoint.model, placement: placement, thresholds: thresholds,
+                                      parameters: spiking.parameters, threads: threads)
+                }, progress: { progress.update($0) }))
+                progress.finish()
+                report.timesteps = spiking.timesteps
+                report.placement = placement.specification
+                report.threshold_source = thresholds.source
+            }
+            if let d = report.dense, let s = report.spiking {
+                report.acc_difference = s.acc - d.acc
+                report.acc_norm_difference = s.acc_norm - d.acc_norm
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(Self.table(report))
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw CLIError.wrap(error)
+        }
+    }
+
+    static func table(_ r: Report) -> String {
+        var lines = ["tasks \(r.tasks): \(r.items) items"]
+        if let t = r.timesteps, let p = r.placement { lines.append("spiking: T = \(t), placement \(p); thresholds \(r.threshold_source ?? "")") }
+        lines.append("")
+        let header = ["model", "acc", "acc_norm", "spikes/tok", "ACs/tok", "MACs/tok"]
+        var rows: [[String]] = []
+        func row(_ name: String, _ s: ModelScores) -> [String] {
+            [name, String(format: "%.4f", s.acc), String(format: "%.4f", s.acc_norm), String(format: "%.1f", s.spikes_per_token),
+             String(format: "%.0f", s.synaptic_ops_per_token), String(format: "%.0f", s.dense_macs_per_token)]
+        }
+        if let d = r.dense { rows.append(row("dense", d)) }
+        if let s = r.spiking { rows.append(row("spiking", s)) }
+        if let a = r.acc_difference, let n = r.acc_norm_difference {
+            rows.append(["spiking − dense", String(format: "%+.4f", a), String(format: "%+.4f", n), "", "", ""])
+        }
+        lines += TextTable.render(header: header, rows: rows)
+        return lines.joined(separator: "\n")
+    }
+}
