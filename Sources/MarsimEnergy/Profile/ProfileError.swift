@@ -40,6 +40,9 @@ public struct ProfileError: Error, Equatable, Sendable, CustomStringConvertible,
         self.message = message
     }
 
-    public var description: String { "\(file):\(line): \(key): \(message)" }
+    /// `file:line: key: message`, always one line (newlines in a parser's message become spaces).
+    public var description: String {
+        "\(file):\(line): \(key): \(message)".split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
     public var errorDescription: String? { description }
 }

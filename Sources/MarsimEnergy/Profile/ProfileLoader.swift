@@ -296,19 +296,20 @@ private struct ProfileReader {
         return scored.first?.0
     }
 
+    /// Levenshtein distance (insertions, deletions, substitutions), one row at a time.
     private func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: b.count, by: 1) {
-                let substitution = previous + (a[i - 1] == b[j - 1] ? 0 : 1)
-                previous = row[j]
-                row[j] = min(substitution, row[j] + 1, row[j - 1] + 1)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
+            previous = current
         }
-        return a.isEmpty ? b.count : row[b.count]
+        return previous[b.count]
     }
 
     /// An error at `path`; for a missing entry the line is that of the nearest existing ancestor.
