@@ -1,2 +1,0 @@
-import TOMLKit
-// MarsimEnergy: placeholder until its first file lands.

@@ -1,0 +1,30 @@
+import MarsimCore
+
+/// Everything the energy model reads from a run: counts, not spikes or weights.
+///
+/// Saving this (it is `Codable`) is enough to re-cost a run under any profile later without
+/// re-simulating it; a trace's metadata and per-token counts hold the same values.
+public struct EnergyInputs: Sendable, Equatable, Codable {
+    /// Counts per token (outer) and accounting unit (inner, in `units` order).
+    public var counts: [[ActivityCounts]]
+    /// The accounting units, in the order of each token's counts.
+    public var units: [AccountingUnit]
+    /// Counts of one token of the same model run fully dense, per unit (`units` order).
+    public var denseBaseline: [ActivityCounts]
+    /// The run's tick schedule; only `ticksPerToken` is used (the profile sets the tick's duration).
+    public var schedule: TickSchedule
+
+    public init(counts: [[ActivityCounts]], units: [AccountingUnit], denseBaseline: [ActivityCounts],
+                schedule: TickSchedule) {
+        self.counts = counts
+        self.units = units
+        self.denseBaseline = denseBaseline
+        self.schedule = schedule
+    }
+
+    /// The inputs of a recorded run: its metadata's units, dense baseline and schedule, and its counts.
+    public init(metadata: RunMetadata, counts: [[ActivityCounts]]) {
+        self.init(counts: counts, units: metadata.units, denseBaseline: metadata.denseBaseline,
+                  schedule: metadata.schedule)
+    }
+}

@@ -1,0 +1,130 @@
+import MarsimCore
+
+/// Counts × prices → joules per token: the energy model, a pure function of plain values.
+///
+/// For token `t` with counts `c[t][u]` over units `u`, and `C_t = Σ_u c[t][u]` (integer sums):
+///
+///     dynamic_t = Σ_k joules_k(C_t)                         k over CostKind.dynamicKinds, in order
+///     latency_t = ticksPerToken × tick_period + C_t.denseMACs × dense_mac_time
+///     static_t  = P_static × latency_t
+///     E_t       = dynamic_t + static_t
+///     joulesPerToken = (Σ_t E_t) ÷ tokens
+///
+/// with `joules_k` as documented on `CostKind`. The dense baseline applies the same formulas to the
+/// baseline counts with no ticks (`latency = denseMACs × dense_mac_time`): the dense model runs as
+/// MACs on the profile's dense datapath, with the same memory model. The breakdown entry of unit `u`
+/// and kind `k` is `joules_k(Σ_t c[t][u]) ÷ tokens`; static energy is not attributed to units and
+/// appears once, as unit `chip`.
+///
+/// Latency rule, and why: ticks are serial (each site waits for the previous one, see
+/// `TickSchedule`), and the dense stages (conv, scan, non-spiking projections) run between them on
+/// the dense datapath, so the two times add. With `dense_mac_time = 0` this reduces to
+/// `ticksPerToken × tick_period`. The schedule's own `tickPeriodMs` only timestamps traces; the
+/// hardware's tick duration comes from the profile, so re-costing never needs a new trace.
+public enum EnergyModel {
+    /// Costs a run's counts under `profile`.
+    ///
+    /// - Parameters:
+    ///   - profile: the hardware profile (prices, memory placement, timing, static power).
+    ///   - counts: counts per token (outer) and unit (inner, `units` order) of the run being costed.
+    ///   - units: the accounting units, in count order.
+    ///   - denseBaseline: counts of one token of the same model run dense, per unit (`units` order).
+    ///   - schedule: the run's tick schedule; `ticksPerToken` sets the number of ticks.
+    /// - Throws: `EnergyError` when there are no tokens or a row's length differs from `units.count`.
+    public static func report(profile: HardwareProfile, counts: [[ActivityCounts]], units: [AccountingUnit],
+                              denseBaseline: [ActivityCounts], schedule: TickSchedule) throws -> EnergyReport {
+        guard !counts.isEmpty else { throw EnergyError.noTokens }
+        for (t, row) in counts.enumerated() where row.count != units.count {
+            throw EnergyError.tokenShapeMismatch(token: t, expected: units.count, actual: row.count)
+        }
+        guard denseBaseline.count == units.count else {
+            throw EnergyError.baselineShapeMismatch(expected: units.count, actual: denseBaseline.count)
+        }
+
+        let prices = CostTable(profile: profile)
+        let tokens = Double(counts.count)
+        let ticks = schedule.ticksPerToken
+
+        // Per token: integer totals over units, then one multiplication per kind.
+        var series: [Double] = []
+        var latencies: [Double] = []
+        var kindSums = [Double](repeating: 0, count: CostKind.allCases.count)
+        for row in counts {
+            let total = row.reduce(ActivityCounts(), +)
+            let latency = Self.latencySeconds(ticks: ticks, denseMACs: total.denseMACs, prices: prices)
+            var energy = 0.0
+            for (i, kind) in CostKind.allCases.enumerated() {
+                let joules = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+                energy += joules
+                kindSums[i] += joules
+            }
+            series.append(energy)
+            latencies.append(latency)
+        }
+        let meanJoules = series.reduce(0, +) / tokens
+        let meanLatency = latencies.reduce(0, +) / tokens
+
+        // Per unit: integer totals over tokens, priced, divided by the token count.
+        var breakdown: [BreakdownEntry] = []
+        for (u, unit) in units.enumerated() {
+            let total = counts.reduce(ActivityCounts()) { $0 + $1[u] }
+            for kind in CostKind.dynamicKinds {
+                breakdown.append(Self.entry(unit, kind, kind.joules(total, prices) / tokens, prices))
+            }
+        }
+        breakdown.append(Self.chipEntry(kindSums[CostKind.allCases.firstIndex(of: .staticPower)!] / tokens, prices))
+
+        // Dense baseline: one token, no ticks.
+        let denseTotal = denseBaseline.reduce(ActivityCounts(), +)
+        let denseLatency = Self.latencySeconds(ticks: 0, denseMACs: denseTotal.denseMACs, prices: prices)
+        var denseJoules = 0.0
+        var denseKind: [Double] = []
+        for kind in CostKind.allCases {
+            let joules = kind == .staticPower ? prices.staticPowerWatts * denseLatency : kind.joules(denseTotal, prices)
+            denseJoules += joules
+            denseKind.append(joules)
+        }
+        var denseBreakdown: [BreakdownEntry] = []
+        for (u, unit) in units.enumerated() {
+            for kind in CostKind.dynamicKinds {
+                denseBreakdown.append(Self.entry(unit, kind, kind.joules(denseBaseline[u], prices), prices))
+            }
+        }
+        denseBreakdown.append(Self.chipEntry(denseKind[CostKind.allCases.firstIndex(of: .staticPower)!], prices))
+
+        let byKind = CostKind.allCases.enumerated().map { i, kind in
+            CostKindTotal(costKind: kind, memoryLevel: prices.memoryLevel(of: kind),
+                          joulesPerToken: kindSums[i] / tokens, denseBaselineJoulesPerToken: denseKind[i])
+        }
+
+        return EnergyReport(
+            profile: profile, prices: prices, tokenCount: counts.count, ticksPerToken: ticks,
+            joulesPerToken: meanJoules, joulesPerTokenSeries: series,
+            latencySecondsPerToken: meanLatency, latencySecondsPerTokenSeries: latencies,
+            denseBaselineJoulesPerToken: denseJoules, denseBaselineLatencySecondsPerToken: denseLatency,
+            ratio: meanJoules > 0 ? denseJoules / meanJoules : nil,
+            byCostKind: byKind, breakdown: breakdown, denseBaselineBreakdown: denseBreakdown)
+    }
+
+    /// Costs recorded inputs under `profile`; see `report(profile:counts:units:denseBaseline:schedule:)`.
+    public static func report(profile: HardwareProfile, inputs: EnergyInputs) throws -> EnergyReport {
+        try report(profile: profile, counts: inputs.counts, units: inputs.units,
+                   denseBaseline: inputs.denseBaseline, schedule: inputs.schedule)
+    }
+
+    /// `ticks × tick_period + denseMACs × dense_mac_time`, in seconds.
+    public static func latencySeconds(ticks: Int, denseMACs: Int, prices: CostTable) -> Double {
+        Double(ticks) * prices.tickPeriodSeconds + Double(denseMACs) * prices.denseMACSeconds
+    }
+
+    private static func entry(_ unit: AccountingUnit, _ kind: CostKind, _ joules: Double,
+                              _ prices: CostTable) -> BreakdownEntry {
+        BreakdownEntry(unit: unit.name, layer: unit.layer, unitKind: unit.kind.rawValue, costKind: kind,
+                       memoryLevel: prices.memoryLevel(of: kind), joulesPerToken: joules)
+    }
+
+    private static func chipEntry(_ joules: Double, _ prices: CostTable) -> BreakdownEntry {
+        BreakdownEntry(unit: BreakdownEntry.chipUnitName, layer: nil, unitKind: nil, costKind: .staticPower,
+                       memoryLevel: nil, joulesPerToken: joules)
+    }
+}

@@ -1,1 +1,0 @@
-// MarsimPlot: placeholder until its first file lands.

@@ -1,0 +1,127 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import MarsimPlot
+
+@Suite("Charts")
+struct ChartTests {
+    @Test("scatter: well-formed, one circle per point, highlighted dense marker, legend, escaped title")
+    func scatter() throws {
+        let chart = SampleCharts.scatter
+        let doc = try parseSVG(chart.render().render())
+        let points = chart.series.map(\.points.count).reduce(0, +)
+        #expect(try elements("circle", in: doc).count >= points) // legend swatches add a few more
+        let seriesCircles = try elements(withClass: "series", in: doc).flatMap { $0.elements(forName: "circle") }
+        #expect(seriesCircles.count == points)
+        let highlight = try #require(try elements(withClass: "highlight", in: doc).first)
+        #expect(highlight.elements(forName: "text").first?.stringValue == "dense")
+        #expect(try elements(withClass: "guide", in: doc).count == 1)
+        let legend = try #require(try elements(withClass: "legend", in: doc).first)
+        #expect(legend.elements(forName: "text").map(\.stringValue) == ["quantile rule", "grid calibration", "dense"])
+        // The title survives escaping: <, & and quotes come back as written.
+        #expect(try elements("title", in: doc).first?.stringValue == chart.title)
+        let labels = try elements("text", in: doc).compactMap(\.stringValue)
+        #expect(labels.contains("T=16"))
+        #expect(labels.contains("10⁻³"), "log axis labels powers of ten")
+        #expect(try elements(withClass: "x-axis", in: doc).count == 1)
+        #expect(try elements(withClass: "y-axis", in: doc).count == 1)
+    }
+
+    @Test("scatter: points a log axis cannot show are left out, not drawn as NaN")
+    func scatterNonPositive() throws {
+        let chart = ScatterChart(title: "t", xLabel: "x", yLabel: "y", yScale: .log,
+                                 series: [.init(name: "s", points: [.init(x: 0, y: 0), .init(x: 1, y: 1e-3),
+                                                                    .init(x: 2, y: .nan)])])
+        let svg = chart.render().render()
+        #expect(!svg.lowercased().contains("nan") && !svg.contains("inf"))
+        let doc = try parseSVG(svg)
+        #expect(try elements(withClass: "series", in: doc).flatMap { $0.elements(forName: "circle") }.count == 1)
+    }
+
+    @Test("stacked bars: one rect per non-zero segment, totals, legend per segment")
+    func stacked() throws {
+        let chart = SampleCharts.stacked
+        let doc = try parseSVG(chart.render().render())
+        let bars = try elements(withClass: "bar", in: doc)
+        #expect(bars.count == chart.bars.count)
+        let nonZero = chart.bars.map { $0.values.filter { $0 > 0 }.count }
+        #expect(bars.map { $0.elements(forName: "rect").count } == nonZero)
+        let texts = bars.flatMap { $0.elements(forName: "text") }.compactMap(\.stringValue)
+        #expect(texts.contains("1.29") && texts.contains("dense"))
+        let legend = try #require(try elements(withClass: "legend", in: doc).first)
+        #expect(legend.elements(forName: "text").count == chart.segmentNames.count)
+        // Tooltips name bar, segment and value.
+        #expect(bars[0].elements(forName: "rect")[0].elements(forName: "title").first?.stringValue?.hasPrefix("dense · mac") == true)
+    }
+
+    @Test("stacked bars: segments stack to the total's height")
+    func stackHeights() throws {
+        let chart = StackedBarChart(title: "t", yLabel: "J", segmentNames: ["a", "b"],
+                                    bars: [.init(label: "x", values: [1, 3]), .init(label: "y", values: [2, -1])])
+        let doc = try parseSVG(chart.render().render())
+        let rects = try elements(withClass: "bar", in: doc).map { $0.elements(forName: "rect") }
+        #expect(rects[0].count == 2 && rects[1].count == 1, "negative values are drawn as 0")
+        let h = rects[0].map { Double(attribute("height", of: $0)!)! }
+        let hy = Double(attribute("height", of: rects[1][0])!)!
+        #expect(abs(h[1] / h[0] - 3) < 0.05 && abs(hy / h[0] - 2) < 0.05)
+    }
+
+    @Test("raster: one square per spike, two polarities in two colours, band labels")
+    func raster() throws {
+        let chart = SampleCharts.raster
+        let doc = try parseSVG(chart.render().render())
+        let positive = try #require(try elements(withClass: "spikes-positive", in: doc).first)
+        let negative = try #require(try elements(withClass: "spikes-negative", in: doc).first)
+        let count = { (e: XMLElement) in attribute("d", of: e)!.filter { $0 == "M" }.count }
+        #expect(count(positive) == chart.events.filter { $0.polarity > 0 }.count)
+        #expect(count(negative) == chart.events.filter { $0.polarity < 0 }.count)
+        #expect(attribute("fill", of: positive) != attribute("fill", of: negative))
+        let rowLabels = try #require(try elements(withClass: "rows", in: doc).first).elements(forName: "text").compactMap(\.stringValue)
+        #expect(rowLabels == ["mixer.in_proj", "mixer.out_proj", "mlp.down_proj"])
+        let labels = try elements("text", in: doc).compactMap(\.stringValue)
+        #expect(labels.contains("time (ms)"))
+    }
+
+    @Test("raster: events outside the rows are skipped; an empty raster is still valid")
+    func rasterEdges() throws {
+        let chart = SpikeRaster(title: "empty", events: [.init(timeMs: 1, row: 9, polarity: 1)], rowCount: 3)
+        let doc = try parseSVG(chart.render().render())
+        #expect(try elements(withClass: "spikes-positive", in: doc).isEmpty)
+    }
+
+    @Test("horizontal bars: one bar per site with a percent label")
+    func horizontal() throws {
+        let chart = SampleCharts.hbar
+        let doc = try parseSVG(chart.render().render())
+        let bars = try elements(withClass: "bar", in: doc)
+        #expect(bars.count == chart.bars.count)
+        #expect(bars.allSatisfy { $0.elements(forName: "rect").count == 1 })
+        let first = bars[0].elements(forName: "text").compactMap(\.stringValue)
+        #expect(first == ["layer00.mixer.in_proj", "9%"])
+        #expect(HorizontalBarChart.shortened(String(repeating: "x", count: 50)).count == 40)
+    }
+
+    @Test("every chart renders with rsvg-convert when it is installed")
+    func rsvg() throws {
+        let tool = "/usr/bin/rsvg-convert"
+        guard FileManager.default.isExecutableFile(atPath: tool) else { return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marsim-plot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let docs = [SampleCharts.scatter.render(), SampleCharts.stacked.render(), SampleCharts.raster.render(),
+                    SampleCharts.hbar.render()]
+        for (i, doc) in docs.enumerated() {
+            let svg = dir.appendingPathComponent("\(i).svg"), png = dir.appendingPathComponent("\(i).png")
+            try doc.write(toFile: svg.path)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = ["-o", png.path, svg.path]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(FileManager.default.fileExists(atPath: png.path))
+        }
+    }
+}
