@@ -5,6 +5,14 @@ public enum TensorDType: String, Sendable, CaseIterable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
     case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
 
+    /// Whether values of this type are weights marsim computes with (F32, F16, BF16, F64).
+    public var isFloatingPoint: Bool {
+        switch self {
+        case .f32, .f16, .bf16, .f64: return true
+        default: return false
+        }
+    }
+
     /// Bytes per element.
     public var size: Int {
         switch self {
