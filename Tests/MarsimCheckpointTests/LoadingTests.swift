@@ -146,6 +146,13 @@ struct LoadingTests {
         #expect(gateUp.weights[5 * 2 * M + 3] == gate[3 * D + 5])
     }
 
+    @Test("Bamba's mamba_d_head \"auto\" is mamba_expand × hidden_size / mamba_n_heads")
+    func bambaAutoHeadDim() throws {
+        var files = CheckpointFiles.bamba()
+        files.config["mamba_d_head"] = "auto"
+        #expect(try loadWritten(files).model.shape.headDim == 4)
+    }
+
     @Test("Older Mamba2 files name the embedding backbone.embedding.weight")
     func legacyEmbeddingName() throws {
         var files = CheckpointFiles.mamba2()
