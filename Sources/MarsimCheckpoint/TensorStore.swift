@@ -13,10 +13,7 @@ public final class TensorStore: @unchecked Sendable {
     public init(directory: URL) throws {
         self.directory = directory
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CheckpointError.missingFile(path: directory.path, hint: "expected a checkpoint directory with config.json and *.safetensors")
-        }
+        try Checkpoint.checkDirectory(directory)
         let index = directory.appendingPathComponent("model.safetensors.index.json")
         let single = directory.appendingPathComponent("model.safetensors")
         var names: [String]

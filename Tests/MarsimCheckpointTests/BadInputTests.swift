@@ -13,6 +13,11 @@ struct BadInputTests {
     static let files: [BadInputCase] = [
         BadInputCase(label: "missing directory", kind: "missingFile", file: "ckpt", phrase: "file not found",
                      disk: { dir in try FileManager.default.removeItem(at: dir) }),
+        BadInputCase(label: "a file passed as the directory", kind: "malformedConfig", file: "ckpt", phrase: "is a file, not a checkpoint directory",
+                     disk: { dir in
+                         try FileManager.default.removeItem(at: dir)
+                         try Data("x".utf8).write(to: dir)
+                     }),
         BadInputCase(label: "missing config.json", kind: "missingFile", file: "config.json", phrase: "file not found",
                      disk: DiskEdit.remove("config.json")),
         BadInputCase(label: "missing model.safetensors", kind: "missingFile", file: "model.safetensors", phrase: "file not found",
