@@ -12,6 +12,7 @@ public struct CheckpointOptions: ParsableArguments {
     /// The embedded checkpoint, relative to the repository root.
     public static let embeddedCheckpoint = "checkpoints/tiny-llamba-bytes"
 
+    /// The directory given on the command line, if any (see `resolvedDirectory()`).
     @Option(
         help: ArgumentHelp(
             "A Hugging Face checkpoint directory: config.json + *.safetensors (default: \(CheckpointOptions.embeddedCheckpoint)).",

@@ -28,13 +28,17 @@ public struct InspectCommand: ParsableCommand {
               marsim inspect --checkpoint ckpt --json | jq .shape
             """)
 
+    /// `--checkpoint DIR` (default: the embedded checkpoint).
     @OptionGroup public var checkpointOptions: CheckpointOptions
 
+    /// Print `InspectReport` as JSON rather than text.
     @Flag(help: "Print the report as JSON (sorted keys) instead of text.")
     public var json = false
 
     public init() {}
 
+    /// Loads the checkpoint and prints the report; a load failure is thrown as its one-line
+    /// `CheckpointError`, which ArgumentParser prints as `Error: <file>: <problem>`.
     public mutating func run() throws {
         let report = try InspectReport(checkpoint: checkpointOptions.load())
         print(json ? try report.jsonText() : report.text())
@@ -55,9 +59,13 @@ public struct InspectReport: Codable, Sendable, Equatable {
 
     /// One stored tensor.
     public struct Tensor: Codable, Sendable, Equatable {
+        /// The name in the safetensors header.
         public var name: String
+        /// The shape, outermost first.
         public var shape: [Int]
+        /// The stored dtype (`F32`, `BF16` …).
         public var dtype: String
+        /// Stored bytes.
         public var bytes: Int
         /// The file holding it (name within the checkpoint directory).
         public var file: String
@@ -81,14 +89,19 @@ public struct InspectReport: Codable, Sendable, Equatable {
         public var detail: String
     }
 
+    /// The checkpoint directory's path.
     public var checkpoint: String
+    /// Adapter and config.json names.
     public var architecture: Architecture
+    /// Elements over all stored tensors.
     public var parameterCount: Int
+    /// Bytes of tensor data as stored.
     public var storedBytes: Int
     /// The tensor files, in load order.
     public var files: [String]
     /// Tensors per dtype.
     public var dtypes: [String: Int]
+    /// The model's shape as the engine sees it.
     public var shape: ModelShape
     /// Every tensor, in natural name order (layers.2 before layers.10).
     public var tensors: [Tensor]
@@ -98,6 +111,7 @@ public struct InspectReport: Codable, Sendable, Equatable {
     public var spikingNeuronsPerToken: Int
     /// What stays dense (fp32 multiply-accumulate or element-wise).
     public var dense: [String]
+    /// How text becomes token ids.
     public var tokenizer: Tokenizer
 
     /// Builds the report of a loaded checkpoint.

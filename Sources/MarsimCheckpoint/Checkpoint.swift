@@ -3,8 +3,11 @@ import MarsimCore
 
 /// A loaded checkpoint directory: the model in marsim's neutral form, plus where it came from.
 public struct Checkpoint: Sendable {
+    /// The checkpoint directory (config.json + *.safetensors).
     public let directory: URL
+    /// The adapter that loaded it (`ArchitectureAdapter.name`, e.g. `bamba`).
     public let architecture: String
+    /// The weights in marsim's neutral form, widened to fp32.
     public let model: LanguageModel
     /// Parameters stored in the tensor files.
     public let parameterCount: Int

@@ -3,6 +3,7 @@ import Foundation
 /// All tensors of a checkpoint directory, from one `model.safetensors`, from the shards listed in
 /// `model.safetensors.index.json`, or from every `*.safetensors` file (in that order of preference).
 public final class TensorStore: @unchecked Sendable {
+    /// The checkpoint directory.
     public let directory: URL
     /// The tensor files, in name order.
     public let files: [SafetensorsFile]
@@ -10,6 +11,8 @@ public final class TensorStore: @unchecked Sendable {
     public let tensors: [String: TensorInfo]
     private let owner: [String: SafetensorsFile]
 
+    /// Opens every tensor file of `directory` and checks the shard index against the files: each
+    /// tensor in exactly one file, and in the file the index names.
     public init(directory: URL) throws {
         self.directory = directory
         let fm = FileManager.default

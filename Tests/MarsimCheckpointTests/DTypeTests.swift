@@ -62,6 +62,19 @@ struct DTypeTests {
         #expect(outOfBound == 0)
     }
 
+    @Test("F64 weights load as the nearest fp32 (exact for values that came from fp32)")
+    func float64() throws {
+        let files = CheckpointFiles.bamba()
+        let f64 = files.converted { t in
+            var out = TestTensor(name: t.name, dtype: "F64", shape: t.shape, bytes: [])
+            for v in t.f32Values { withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { out.bytes += $0 } }
+            return out
+        }
+        let a = try loadWritten(files), b = try loadWritten(f64)
+        #expect(b.storedBytes == 2 * a.storedBytes)
+        for (x, y) in zip(a.model.namedArrays, b.model.namedArrays) { #expect(x.values == y.values, "\(x.name)") }
+    }
+
     @Test("Values that are exactly representable in BF16 survive a BF16 round trip bit for bit")
     func bf16RepresentableRoundTrip() throws {
         var files = CheckpointFiles.mamba2()

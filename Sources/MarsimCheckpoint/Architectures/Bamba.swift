@@ -74,6 +74,8 @@ public enum BambaArchitecture: ArchitectureAdapter {
         return width / config.nHeads
     }
 
+    /// Decodes and validates config.json (attention layers and non-silu activations are refused),
+    /// then reads every tensor at the shape it implies; any tensor left unread is an error.
     public static func load(configURL: URL, store: TensorStore) throws -> LanguageModel {
         let config = try ConfigFile.decode(Config.self, from: configURL)
         if !config.attnLayerIndices.isEmpty {

@@ -57,6 +57,8 @@ public enum Mamba2Architecture: ArchitectureAdapter {
         }
     }
 
+    /// Decodes and validates config.json, then reads every tensor at the shape it implies; any
+    /// tensor left unread is an error (a sign of a different architecture or a wrong flag).
     public static func load(configURL: URL, store: TensorStore) throws -> LanguageModel {
         let config = try ConfigFile.decode(Config.self, from: configURL)
         let mixer = MixerDimensions(dModel: config.hiddenSize, heads: config.numHeads, headDim: config.headDim,
