@@ -2,29 +2,44 @@ import ArgumentParser
 import Foundation
 import MarsimCheckpoint
 
-/// `--checkpoint DIR`, defaulting to the embedded tiny-llamba-bytes checkpoint.
+/// `--checkpoint DIR`, shared by every command that reads a model.
+///
+/// Without the option, commands use the checkpoint embedded in the repository,
+/// `checkpoints/tiny-llamba-bytes`: first relative to the current directory (running from the
+/// repository root, as `make demo` does), else relative to the repository this file was built
+/// from, so `swift run marsim …` also works from another directory on the build machine.
 public struct CheckpointOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A Hugging Face checkpoint directory (config.json + *.safetensors).", valueName: "dir"))
+    /// The embedded checkpoint, relative to the repository root.
+    public static let embeddedCheckpoint = "checkpoints/tiny-llamba-bytes"
+
+    /// The directory given on the command line, if any (see `resolvedDirectory()`).
+    @Option(
+        help: ArgumentHelp(
+            "A Hugging Face checkpoint directory: config.json + *.safetensors (default: \(CheckpointOptions.embeddedCheckpoint)).",
+            valueName: "dir"))
     public var checkpoint: String?
 
     public init() {}
 
-    /// The embedded default checkpoint, relative to the current directory or to the marsim sources.
-    public static var embeddedCheckpoint: URL {
-        let relative = "checkpoints/tiny-llamba-bytes"
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)
-        if FileManager.default.fileExists(atPath: cwd.path) { return cwd }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(relative)
-    }
-
-    /// The directory to load.
+    /// The directory to load: `--checkpoint` (relative paths against the current directory), or
+    /// the embedded checkpoint in the current directory if it exists there, else in the repository.
     public func resolvedDirectory() -> URL {
-        checkpoint.map { URL(fileURLWithPath: $0) } ?? Self.embeddedCheckpoint
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        if let checkpoint {
+            let expanded = (checkpoint as NSString).expandingTildeInPath
+            return URL(fileURLWithPath: expanded, relativeTo: cwd).standardizedFileURL
+        }
+        let local = cwd.appendingPathComponent(Self.embeddedCheckpoint)
+        if FileManager.default.fileExists(atPath: local.path) { return local.standardizedFileURL }
+        return Self.repositoryRoot.appendingPathComponent(Self.embeddedCheckpoint)
     }
 
-    /// Loads the checkpoint.
+    /// Loads the resolved directory (see `Checkpoint.load`); errors are one-line `CheckpointError`s.
     public func load() throws -> Checkpoint {
         try Checkpoint.load(resolvedDirectory())
     }
+
+    /// The repository this file was compiled from: Sources/MarsimCLI/ is two levels below it.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }

@@ -14,7 +14,7 @@ public enum ConfigFile {
         do {
             return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw CheckpointError.malformedConfig(path: url.path, reason: describe(error))
+            throw CheckpointError.malformedConfig(path: url.path, reason: describe(error, data: data))
         } catch let error as CheckpointError {
             throw error
         } catch {
@@ -22,10 +22,22 @@ public enum ConfigFile {
         }
     }
 
+    /// The largest config file marsim reads. Real ones are a few kB; the cap keeps a wrong path
+    /// (a weights file, a device) from being read into memory whole.
+    public static let maxBytes = 16 << 20
+
     /// The raw bytes of a config file, or a missing-file error.
     static func read(_ url: URL) throws -> Data {
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw CheckpointError.missingFile(path: url.path, hint: "a checkpoint directory needs config.json")
+        }
+        if isDirectory.boolValue {
+            throw CheckpointError.malformedConfig(path: url.path, reason: "cannot be read: it is a directory")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+        if size > maxBytes {
+            throw CheckpointError.malformedConfig(path: url.path, reason: "is \(size) bytes, more than the \(maxBytes >> 20) MB a config file may have")
         }
         do { return try Data(contentsOf: url) } catch {
             throw CheckpointError.malformedConfig(path: url.path, reason: "cannot be read: \(error.localizedDescription)")
@@ -33,7 +45,10 @@ public enum ConfigFile {
     }
 
     /// "missing key 'a.b'", "key 'a.b' has the wrong type (expected Int)" …
-    static func describe(_ error: DecodingError) -> String {
+    ///
+    /// `data` tells a syntax error apart from a number JSONDecoder cannot represent (`4.5` or
+    /// `1e300` for an Int key), which it reports as corrupted data without a key path.
+    static func describe(_ error: DecodingError, data: Data? = nil) -> String {
         func path(_ codingPath: [CodingKey], _ last: CodingKey? = nil) -> String {
             let keys = (codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
             return keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
@@ -42,15 +57,56 @@ public enum ConfigFile {
         case let .keyNotFound(key, context):
             return "missing key '\(path(context.codingPath, key))'"
         case let .typeMismatch(type, context):
-            return "key '\(path(context.codingPath))' has the wrong type (expected \(type))"
+            if context.codingPath.isEmpty { return "is not a JSON object" }
+            return "key '\(path(context.codingPath))' has the wrong type (expected \(describe(type)))"
         case let .valueNotFound(type, context):
-            return "key '\(path(context.codingPath))' is null (expected \(type))"
+            return "key '\(path(context.codingPath))' is null (expected \(describe(type)))"
         case let .dataCorrupted(context):
-            if context.codingPath.isEmpty { return "is not valid JSON" }
+            if context.codingPath.isEmpty {
+                if let data, (try? JSONSerialization.jsonObject(with: data)) != nil {
+                    return "holds a number that does not fit its key's type (a fractional or out-of-range integer?)"
+                }
+                return "is not valid JSON"
+            }
             return "key '\(path(context.codingPath))': \(context.debugDescription)"
         @unknown default:
             return "cannot be decoded"
         }
+    }
+
+    /// `Int`, `[Int]`, `Dictionary<String, Any>` → "an integer", "an array of integers", "an object".
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: return "an integer"
+        case is Double.Type, is FlexibleDouble.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        case is [Int].Type: return "an array of integers"
+        case is [String].Type: return "an array of strings"
+        case is [FlexibleDouble].Type: return "an array of numbers"
+        case is [String: Any].Type: return "an object"
+        default: return "\(type)"
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// An integer value. JSONDecoder reports `4.5` or `1e300` for an Int as corrupted data with
+    /// no key path; this reports it as a type mismatch at `key`, so the message names the key.
+    func decodeInteger(forKey key: Key) throws -> Int {
+        do {
+            return try decode(Int.self, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw DecodingError.typeMismatch(Int.self, .init(codingPath: codingPath + [key], debugDescription: "not an integer"))
+        }
+    }
+
+    /// An optional integer value (see `decodeInteger(forKey:)`).
+    func decodeIntegerIfPresent(forKey key: Key) throws -> Int? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try decodeInteger(forKey: key)
     }
 }
 

@@ -5,6 +5,14 @@ public enum TensorDType: String, Sendable, CaseIterable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
     case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
 
+    /// Whether values of this type are weights marsim computes with (F32, F16, BF16, F64).
+    public var isFloatingPoint: Bool {
+        switch self {
+        case .f32, .f16, .bf16, .f64: return true
+        default: return false
+        }
+    }
+
     /// Bytes per element.
     public var size: Int {
         switch self {
@@ -18,14 +26,18 @@ public enum TensorDType: String, Sendable, CaseIterable {
 
 /// Where one tensor lives inside a safetensors file.
 public struct TensorInfo: Sendable, Equatable {
+    /// The tensor's name in the header.
     public var name: String
+    /// Its stored element type.
     public var dtype: TensorDType
+    /// Its shape, outermost dimension first (row-major data).
     public var shape: [Int]
     /// Byte range relative to the start of the data buffer (after the header).
     public var dataOffsets: Range<Int>
     /// The file holding it.
     public var file: URL
 
+    /// Elements in the tensor (the product of the shape; 1 for a scalar).
     public var elementCount: Int { shape.reduce(1, *) }
 }
 
@@ -39,12 +51,19 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// The largest header marsim accepts (the format's own limit).
     public static let maxHeaderBytes = 100_000_000
 
+    /// The file.
     public let url: URL
+    /// Every tensor in the header, by name.
     public let tensors: [String: TensorInfo]
+    /// The header's `__metadata__` (non-string values are kept as their description).
     public let metadata: [String: String]
     private let data: Data
     private let dataStart: Int
 
+    /// Maps `url` and validates its header (see the type's description).
+    ///
+    /// - Throws: `CheckpointError.missingFile`, or `.malformedSafetensors` naming the file and
+    ///   the first problem found.
     public init(url: URL) throws {
         self.url = url
         let path = url.path

@@ -3,6 +3,7 @@ import Foundation
 /// All tensors of a checkpoint directory, from one `model.safetensors`, from the shards listed in
 /// `model.safetensors.index.json`, or from every `*.safetensors` file (in that order of preference).
 public final class TensorStore: @unchecked Sendable {
+    /// The checkpoint directory.
     public let directory: URL
     /// The tensor files, in name order.
     public let files: [SafetensorsFile]
@@ -10,13 +11,12 @@ public final class TensorStore: @unchecked Sendable {
     public let tensors: [String: TensorInfo]
     private let owner: [String: SafetensorsFile]
 
+    /// Opens every tensor file of `directory` and checks the shard index against the files: each
+    /// tensor in exactly one file, and in the file the index names.
     public init(directory: URL) throws {
         self.directory = directory
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CheckpointError.missingFile(path: directory.path, hint: "expected a checkpoint directory with config.json and *.safetensors")
-        }
+        try Checkpoint.checkDirectory(directory)
         let index = directory.appendingPathComponent("model.safetensors.index.json")
         let single = directory.appendingPathComponent("model.safetensors")
         var names: [String]
@@ -28,7 +28,7 @@ public final class TensorStore: @unchecked Sendable {
             names = ["model.safetensors"]
         } else {
             let contents = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
-            names = contents.filter { $0.hasSuffix(".safetensors") && $0 != "golden.safetensors" }.sorted()
+            names = contents.filter { $0.hasSuffix(".safetensors") && !Self.companionFiles.contains($0) }.sorted()
             guard !names.isEmpty else {
                 throw CheckpointError.missingFile(path: single.path, hint: "no model.safetensors, model.safetensors.index.json or other *.safetensors in the directory")
             }
@@ -65,9 +65,23 @@ public final class TensorStore: @unchecked Sendable {
         self.owner = owner
     }
 
+    /// safetensors files that may sit beside the weights but are not weights: transformers'
+    /// golden outputs in the fixtures, and marsim's learned-threshold sidecar.
+    static let companionFiles: Set<String> = ["golden.safetensors", "atmn_thresholds.safetensors"]
+
+    /// The index's weight_map, checked to name at least one tensor and only plain file names in
+    /// this directory (transformers writes `model-00001-of-00002.safetensors`; a path would let an
+    /// index point anywhere on disk).
     private static func readIndex(_ url: URL) throws -> [String: String] {
         struct Index: Decodable { var weight_map: [String: String] }
-        return try ConfigFile.decode(Index.self, from: url).weight_map
+        let map = try ConfigFile.decode(Index.self, from: url).weight_map
+        if map.isEmpty {
+            throw CheckpointError.malformedConfig(path: url.path, reason: "weight_map is empty")
+        }
+        for file in Set(map.values).sorted() where file.isEmpty || file.contains("/") || file.contains("\\") || file == "." || file == ".." {
+            throw CheckpointError.malformedConfig(path: url.path, reason: "weight_map names '\(file)', which is not a file name in the checkpoint directory")
+        }
+        return map
     }
 
     /// Total elements over all tensors.
@@ -76,15 +90,27 @@ public final class TensorStore: @unchecked Sendable {
     /// Total bytes of tensor data as stored.
     public var storedBytes: Int { tensors.values.reduce(0) { $0 + $1.dataOffsets.count } }
 
-    /// A tensor widened to fp32, after checking that its shape is `shape`.
+    /// A weight widened to fp32, after checking that its shape is `shape` and that it is stored as
+    /// a floating-point type (an integer tensor is a quantized or foreign checkpoint: widening its
+    /// integers as values would be a silently wrong model).
     public func floats(_ name: String, shape: [Int]) throws -> [Float] {
-        guard let info = tensors[name], let file = owner[name] else {
+        let info = try checkShape(name, shape)
+        guard info.dtype.isFloatingPoint else {
+            throw CheckpointError.unsupportedDType(name: name, dtype: info.dtype.rawValue, file: info.file.path)
+        }
+        return owner[name]!.withRawBytes(info) { DTypeConversion.widen($0, dtype: info.dtype, count: info.elementCount) }
+    }
+
+    /// The tensor's entry, after checking it exists with exactly `shape`.
+    @discardableResult
+    public func checkShape(_ name: String, _ shape: [Int]) throws -> TensorInfo {
+        guard let info = tensors[name] else {
             throw CheckpointError.missingTensor(name: name, directory: directory.path)
         }
         guard info.shape == shape else {
             throw CheckpointError.shapeMismatch(name: name, expected: shape, actual: info.shape, file: info.file.path)
         }
-        return file.withRawBytes(info) { DTypeConversion.widen($0, dtype: info.dtype, count: info.elementCount) }
+        return info
     }
 
     /// A content hash of the tensor files: FNV-1a 64 over each file's bytes in name order, as hex.

@@ -13,6 +13,12 @@ struct WeightReader {
         return try store.floats(name, shape: shape)
     }
 
+    /// Checks a tensor exists with exactly `shape` and marks it used, without converting it.
+    mutating func checkShape(_ name: String, _ shape: [Int]) throws {
+        used.insert(name)
+        try store.checkShape(name, shape)
+    }
+
     /// A tensor that must be present iff `present`; nil when absent and not expected.
     mutating func optional(_ name: String, _ shape: [Int], present: Bool) throws -> [Float]? {
         guard present else { return nil }

@@ -13,7 +13,9 @@ public enum BambaArchitecture: ArchitectureAdapter {
     /// config.json keys, with transformers' `BambaConfig` defaults for optional ones.
     public struct Config: Decodable, Sendable {
         var hiddenSize, numHiddenLayers, vocabSize, intermediateSize: Int
-        var nHeads, dHead, nGroups, dState, expand, dConv: Int
+        var nHeads, nGroups, dState, expand, dConv: Int
+        /// nil when config.json says "auto".
+        var dHead: Int?
         var rmsNormEps: Double
         var attnLayerIndices: [Int]
         var timeStepLimit: [FlexibleDouble]
@@ -31,18 +33,19 @@ public enum BambaArchitecture: ArchitectureAdapter {
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
-            numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
-            vocabSize = try c.decode(Int.self, forKey: .vocabSize)
-            intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
-            nHeads = try c.decode(Int.self, forKey: .nHeads)
-            dHead = try c.decode(Int.self, forKey: .dHead)
-            dState = try c.decode(Int.self, forKey: .dState)
+            hiddenSize = try c.decodeInteger(forKey: .hiddenSize)
+            numHiddenLayers = try c.decodeInteger(forKey: .numHiddenLayers)
+            vocabSize = try c.decodeInteger(forKey: .vocabSize)
+            intermediateSize = try c.decodeInteger(forKey: .intermediateSize)
+            nHeads = try c.decodeInteger(forKey: .nHeads)
+            dState = try c.decodeInteger(forKey: .dState)
             // Defaults as in transformers' BambaConfig.__init__.
-            nGroups = try c.decodeIfPresent(Int.self, forKey: .nGroups) ?? 1
-            expand = try c.decodeIfPresent(Int.self, forKey: .expand) ?? 2
-            dConv = try c.decodeIfPresent(Int.self, forKey: .dConv) ?? 4
-            rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-5
+            nGroups = try c.decodeIntegerIfPresent(forKey: .nGroups) ?? 1
+            expand = try c.decodeIntegerIfPresent(forKey: .expand) ?? 2
+            dConv = try c.decodeIntegerIfPresent(forKey: .dConv) ?? 4
+            // BambaConfig accepts mamba_d_head = "auto" (mamba_expand × hidden_size / mamba_n_heads).
+            dHead = (try? c.decode(String.self, forKey: .dHead)) == "auto" ? nil : try c.decodeInteger(forKey: .dHead)
+            rmsNormEps = try c.decodeIfPresent(FlexibleDouble.self, forKey: .rmsNormEps)?.value ?? 1e-5
             attnLayerIndices = try c.decodeIfPresent([Int].self, forKey: .attnLayerIndices) ?? []
             timeStepLimit = try c.decodeIfPresent([FlexibleDouble].self, forKey: .timeStepLimit) ?? [.init(0), .init(.infinity)]
             tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
@@ -53,6 +56,26 @@ public enum BambaArchitecture: ArchitectureAdapter {
         }
     }
 
+    /// Bamba's names for the mixer dimensions, for error messages.
+    static let keys = MixerDimensions.Keys(dModel: "hidden_size", heads: "mamba_n_heads", headDim: "mamba_d_head",
+                                           groups: "mamba_n_groups", dState: "mamba_d_state", convKernel: "mamba_d_conv",
+                                           expand: "mamba_expand")
+
+    /// mamba_d_head, or for "auto" mamba_expand × hidden_size / mamba_n_heads as BambaConfig computes it.
+    static func headDim(_ config: Config, configURL: URL) throws -> Int {
+        if let dHead = config.dHead { return dHead }
+        try validateDimension(configURL: configURL, key: "mamba_n_heads", config.nHeads)
+        let (width, overflow) = config.expand.multipliedReportingOverflow(by: config.hiddenSize)
+        guard !overflow, width % config.nHeads == 0 else {
+            throw CheckpointError.malformedConfig(
+                path: configURL.path,
+                reason: "mamba_d_head is \"auto\" but mamba_n_heads (\(config.nHeads)) does not divide mamba_expand × hidden_size (\(config.expand) × \(config.hiddenSize))")
+        }
+        return width / config.nHeads
+    }
+
+    /// Decodes and validates config.json (attention layers and non-silu activations are refused),
+    /// then reads every tensor at the shape it implies; any tensor left unread is an error.
     public static func load(configURL: URL, store: TensorStore) throws -> LanguageModel {
         let config = try ConfigFile.decode(Config.self, from: configURL)
         if !config.attnLayerIndices.isEmpty {
@@ -60,16 +83,13 @@ public enum BambaArchitecture: ArchitectureAdapter {
                 path: configURL.path,
                 reason: "Bamba with attention layers \(config.attnLayerIndices) — marsim runs attention-free (Llamba-shaped) Bamba only; set attn_layer_indices to []")
         }
-        if !["silu", "swish"].contains(config.hiddenAct) {
-            throw CheckpointError.unsupportedArchitecture(path: configURL.path, reason: "hidden_act '\(config.hiddenAct)' (only silu is supported)")
-        }
-        let mixer = MixerDimensions(dModel: config.hiddenSize, heads: config.nHeads, headDim: config.dHead,
-                                    groups: config.nGroups, dState: config.dState, convKernel: config.dConv)
-        try mixer.validate(configURL: configURL, expandedWidth: config.expand * config.hiddenSize)
+        try validateActivation(configURL: configURL, config.hiddenAct)
+        let mixer = MixerDimensions(dModel: config.hiddenSize, heads: config.nHeads, headDim: try headDim(config, configURL: configURL),
+                                    groups: config.nGroups, dState: config.dState, convKernel: config.dConv, keys: keys)
+        try mixer.validate(configURL: configURL, expand: config.expand)
         try validateCommon(configURL: configURL, layers: config.numHiddenLayers, vocab: config.vocabSize, timeStepLimit: config.timeStepLimit)
-        if config.intermediateSize <= 0 {
-            throw CheckpointError.malformedConfig(path: configURL.path, reason: "intermediate_size must be positive, got \(config.intermediateSize)")
-        }
+        try validateDimension(configURL: configURL, key: "intermediate_size", config.intermediateSize)
+        try validateEpsilon(configURL: configURL, key: "rms_norm_eps", config.rmsNormEps)
         let D = config.hiddenSize, V = config.vocabSize, M = config.intermediateSize
         let shape = mixer.shape(architecture: name, layers: config.numHiddenLayers, vocab: V, mlpHidden: M,
                                 tied: config.tieWordEmbeddings, inProjRows: mixer.mamba2InProjRows)

@@ -130,7 +130,12 @@ public enum LlambaArchitecture: ArchitectureAdapter {
         func bad(_ reason: String) -> CheckpointError { .malformedConfig(path: configURL.path, reason: reason) }
         func unsupported(_ reason: String) -> CheckpointError { .unsupportedArchitecture(path: configURL.path, reason: reason) }
         let ssm = config.ssm
-        if config.dModel <= 0 { throw bad("d_model must be positive, got \(config.dModel)") }
+        // Bound every dimension before any product of them (see MixerDimensions.maxDimension).
+        for (key, value) in [("d_model", config.dModel), ("mlp_cfg.intermediate_size", config.mlp.intermediateSize),
+                             ("ssm_cfg.expand", ssm.expand), ("ssm_cfg.n_v_heads", ssm.nVHeads),
+                             ("ssm_cfg.n_qk_heads", ssm.nQKHeads), ("ssm_cfg.d_state", ssm.dState), ("ssm_cfg.d_conv", ssm.dConv)] {
+            try validateDimension(configURL: configURL, key: key, value)
+        }
         if config.nLayer <= 0 || config.nLayer > 10_000 { throw bad("n_layer must be in 1...10000, got \(config.nLayer)") }
         if config.padVocabSizeMultiple <= 0 {
             throw bad("pad_vocab_size_multiple must be positive, got \(config.padVocabSizeMultiple)")
@@ -141,15 +146,8 @@ public enum LlambaArchitecture: ArchitectureAdapter {
         if !["silu", "swish"].contains(config.mlp.actFn) {
             throw unsupported("mlp_cfg.act_fn '\(config.mlp.actFn)' (only silu is supported)")
         }
-        if config.mlp.intermediateSize <= 0 {
-            throw bad("mlp_cfg.intermediate_size must be positive, got \(config.mlp.intermediateSize)")
-        }
         if !["identity", "silu", "swish"].contains(ssm.activation) {
             throw unsupported("ssm_cfg.activation '\(ssm.activation)' (DiscreteMamba2 supports identity, silu, swish)")
-        }
-        for (key, value) in [("expand", ssm.expand), ("n_v_heads", ssm.nVHeads), ("n_qk_heads", ssm.nQKHeads),
-                             ("d_state", ssm.dState), ("d_conv", ssm.dConv)] where value <= 0 {
-            throw bad("ssm_cfg.\(key) must be positive, got \(value)")
         }
         if ssm.nVHeads % ssm.nQKHeads != 0 {
             throw bad("ssm_cfg.n_v_heads (\(ssm.nVHeads)) must be a multiple of ssm_cfg.n_qk_heads (\(ssm.nQKHeads))")
