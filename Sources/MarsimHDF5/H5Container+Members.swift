@@ -120,7 +120,8 @@ extension H5Container where Self: ~Copyable {
     /// maximum `[unlimited] + rowShape`, stored in chunks of `chunkRows` rows with `compression`.
     /// Grow it with `H5Dataset.append(_:)`.
     ///
-    /// The corresponding C functions are `H5Pset_chunk`, `H5Pset_shuffle`, `H5Pset_deflate` and `H5Dcreate2`.
+    /// The corresponding C functions are `H5Pset_chunk`, `H5Pset_scaleoffset`, `H5Pset_shuffle`,
+    /// `H5Pset_deflate` and `H5Dcreate2`.
     public func createExtendableDataset<T: H5Scalar>(_ name: String, of type: T.Type, rowShape: [Int] = [], chunkRows: Int,
                                                      compression: H5Compression) throws -> H5Dataset {
         try createDataset(name, fileType: T.h5Kind.fileType, shape: [0] + rowShape, maxShape: [nil] + rowShape.map { $0 },
@@ -134,6 +135,7 @@ extension H5Container where Self: ~Copyable {
         let settings = try H5PropertyList.datasetCreation(path: location)
         if let chunk {
             try settings.setChunk(chunk)
+            if compression.scaleOffsetIntegers { try settings.setScaleOffsetIntegers() }
             if compression.shuffle { try settings.setShuffle() }
             if let level = compression.deflateLevel { try settings.setDeflate(level: level) }
         }

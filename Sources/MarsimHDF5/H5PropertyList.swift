@@ -64,6 +64,15 @@ public struct H5PropertyList: ~Copyable {
         try HDF5Library.status("H5Pset_shuffle", path) { H5Pset_shuffle(id) }
     }
 
+    /// Stores integers losslessly in as few bits as each chunk's range needs.
+    ///
+    /// The corresponding C function is `H5Pset_scaleoffset(H5Z_SO_INT, H5Z_SO_INT_MINBITS_DEFAULT)`.
+    public func setScaleOffsetIntegers() throws {
+        try HDF5Library.status("H5Pset_scaleoffset", path) {
+            H5Pset_scaleoffset(id, H5Z_SO_INT, Int32(H5Z_SO_INT_MINBITS_DEFAULT))
+        }
+    }
+
     /// Compresses each chunk with zlib at `level` (0–9). The corresponding C function is `H5Pset_deflate`.
     public func setDeflate(level: Int) throws {
         precondition((0...9).contains(level), "deflate level must be 0…9")

@@ -12,9 +12,10 @@ final class BufferedColumn<Element: H5Scalar> {
     }
 
     /// Creates the dataset `name` in `group` (rows of `rowWidth` elements, or scalars when nil).
-    convenience init(in group: borrowing some H5Container & ~Copyable, _ name: String, rowWidth: Int?, chunkRows: Int) throws {
+    convenience init(in group: borrowing some H5Container & ~Copyable, _ name: String, rowWidth: Int?, chunkRows: Int,
+                     compression: H5Compression = TraceFormat.compression) throws {
         self.init(try group.createExtendableDataset(name, of: Element.self, rowShape: rowWidth.map { [$0] } ?? [],
-                                                    chunkRows: chunkRows, compression: TraceFormat.compression))
+                                                    chunkRows: chunkRows, compression: compression))
     }
 
     func add(_ value: Element) { pending.append(value) }

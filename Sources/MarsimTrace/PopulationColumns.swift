@@ -8,14 +8,17 @@ final class PopulationColumns {
     let polarity: BufferedColumn<Int8>
 
     /// Creates the population group with its `sorting` attribute (by_time) and its three datasets.
-    init(in file: borrowing H5File, site: String) throws {
+    init(in file: borrowing H5File, site: String, compression: SpikeCompression) throws {
         let group = try file.createGroup(TraceFormat.population(site))
         try group.setEnumAttribute("sorting", members: TraceFormat.sortingMembers, value: 2)
         let rows = TraceFormat.eventChunkRows
-        nodeIDs = try BufferedColumn(in: group, "node_ids", rowWidth: nil, chunkRows: rows)
-        timestamps = try BufferedColumn(in: group, "timestamps", rowWidth: nil, chunkRows: rows)
+        nodeIDs = try BufferedColumn(in: group, "node_ids", rowWidth: nil, chunkRows: rows,
+                                     compression: compression.integerFilters)
+        timestamps = try BufferedColumn(in: group, "timestamps", rowWidth: nil, chunkRows: rows,
+                                        compression: compression.timestampFilters)
         try timestamps.setAttribute("units", "ms")
-        polarity = try BufferedColumn(in: group, "polarity", rowWidth: nil, chunkRows: rows)
+        polarity = try BufferedColumn(in: group, "polarity", rowWidth: nil, chunkRows: rows,
+                                      compression: compression.integerFilters)
     }
 
     /// Buffers one token's events of this site, timestamped by the run's tick schedule.

@@ -14,7 +14,10 @@ import MarsimHDF5
 /// ## `/spikes/<population>/` (SONATA; `events` level only)
 /// One population per spiking site, named by `AccountingUnit.name` (e.g. `layer03.mixer.in_proj`),
 /// in `RunMetadata.spikingSites` order. Datasets are parallel (event `e` is row `e` of each),
-/// extendable, chunked (`eventChunkRows` rows), byte-shuffled and deflated.
+/// extendable and chunked (`eventChunkRows` rows). Filters depend on `SpikeCompression`:
+/// `portable` (default) uses only filters every HDF5 build has (integer scale-offset on
+/// `node_ids` and `polarity`, raw `timestamps`), so libsonata's pip wheels (HDF5 without zlib)
+/// read them; `deflate` shuffles and deflates all three.
 /// | name         | type    | shape | meaning                                                       |
 /// |--------------|---------|-------|---------------------------------------------------------------|
 /// | `node_ids`   | uint64  | [E]   | the input channel (neuron) that fired                          |
@@ -58,7 +61,7 @@ import MarsimHDF5
 /// | `input_token_ids`            | int64   | [N]    | the run's input                            |
 /// | `thresholds/<site name>`     | float32 | [fan-in] | V per input channel of that site         |
 ///
-/// Per-token datasets (K tokens; extendable along K, chunked, shuffled, deflated; row k is the
+/// Per-token datasets (K tokens; extendable along K, chunked, shuffled, deflated level 4; row k is the
 /// k-th appended token):
 /// | path                      | type    | shape  | meaning                                        |
 /// |---------------------------|---------|--------|------------------------------------------------|

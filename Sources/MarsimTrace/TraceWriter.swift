@@ -20,6 +20,7 @@ public final class TraceWriter {
     /// The run's metadata as given (`endTime` is ignored; `finish(endTime:)` records it).
     public let metadata: RunMetadata
     public let level: TraceLevel
+    public let spikeCompression: SpikeCompression
     public let flushPolicy: TraceFlushPolicy
     /// Tokens accepted by `append(_:)`.
     public private(set) var tokensAppended = 0
@@ -41,13 +42,20 @@ public final class TraceWriter {
 
     /// Creates (truncating) the trace at `path` and writes `metadata`.
     ///
+    /// - Parameters:
+    ///   - level: `.events` records every spike; `.counts` only the counters.
+    ///   - spikeCompression: `.portable` (default) keeps the events readable by libsonata's wheels.
+    ///   - flushPolicy: when buffered tokens are written and flushed; see `TraceFlushPolicy`.
+    ///
     /// - Throws: `TraceError.cannotCreate` when the file cannot be created (one line naming the
     ///   path and the system's reason), `TraceError.invalidInput` for inconsistent metadata,
     ///   `TraceError.hdf5` when HDF5 fails.
-    public init(path: String, metadata: RunMetadata, level: TraceLevel, flushPolicy: TraceFlushPolicy = .default) throws {
+    public init(path: String, metadata: RunMetadata, level: TraceLevel, spikeCompression: SpikeCompression = .portable,
+                flushPolicy: TraceFlushPolicy = .default) throws {
         self.path = path
         self.metadata = metadata
         self.level = level
+        self.spikeCompression = spikeCompression
         self.flushPolicy = flushPolicy
         if let problem = TraceInputValidation.problem(with: metadata) {
             throw TraceError.invalidInput(path: path, reason: problem)
@@ -60,7 +68,7 @@ public final class TraceWriter {
             tokens = try TokenColumns(in: file, unitCount: metadata.units.count, siteCount: metadata.spikingSites.count,
                                       level: level)
             if level == .events {
-                populations = try metadata.spikingSites.map { try PopulationColumns(in: file, site: $0.name) }
+                populations = try metadata.spikingSites.map { try PopulationColumns(in: file, site: $0.name, compression: spikeCompression) }
             }
             try file.flush()
             self.file = consume file
