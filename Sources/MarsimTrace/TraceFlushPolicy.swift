@@ -28,8 +28,8 @@ public struct TraceFlushPolicy: Sendable, Equatable {
         self.maxEvents = maxEvents
     }
 
-    /// The default: every second, or every 256 tokens, or every 2^20 events (~17 MiB buffered).
-    public static let `default` = TraceFlushPolicy(interval: .seconds(1), maxTokens: 256, maxEvents: 1 << 20)
+    /// The default: every second, or every 256 tokens, or every 2^18 events (~4.5 MB buffered).
+    public static let `default` = TraceFlushPolicy(interval: .seconds(1), maxTokens: 256, maxEvents: 1 << 18)
 
     /// After every token: the most crash-safe and slowest; flush points independent of timing.
     public static let everyToken = TraceFlushPolicy(interval: .zero, maxTokens: 1, maxEvents: .max)
