@@ -2,7 +2,7 @@ import MarsimCore
 
 /// A small made-up model and run: metadata plus deterministic pseudo-random tokens.
 ///
-/// Shape: 2 layers of d_model 16 with an MLP (19 units), spiking at the 8 projection sites of the
+/// Shape: 2 layers of d_model 16 with an MLP (21 units), spiking at the 8 projection sites of the
 /// blocks (MAR placement), T = 4, tick 0.001 ms. Each site fires about `eventsPerSite` events per
 /// token, in tick order with ascending channels within a tick.
 struct SyntheticRun {
