@@ -118,18 +118,19 @@ extension H5Container where Self: ~Copyable {
 
     /// Creates an empty dataset that grows along its first dimension: shape `[0] + rowShape`,
     /// maximum `[unlimited] + rowShape`, stored in chunks of `chunkRows` rows with `compression`.
-    /// Grow it with `H5Dataset.append(_:)`.
+    /// Grow it with `H5Dataset.append(_:)`. `chunkCacheBytes` bounds this dataset's chunk cache
+    /// while it stays open (nil: HDF5's default, 1 MiB); one chunk's bytes suits append-only writing.
     ///
     /// The corresponding C functions are `H5Pset_chunk`, `H5Pset_scaleoffset`, `H5Pset_shuffle`,
     /// `H5Pset_deflate` and `H5Dcreate2`.
     public func createExtendableDataset<T: H5Scalar>(_ name: String, of type: T.Type, rowShape: [Int] = [], chunkRows: Int,
-                                                     compression: H5Compression) throws -> H5Dataset {
+                                                     compression: H5Compression, chunkCacheBytes: Int? = nil) throws -> H5Dataset {
         try createDataset(name, fileType: T.h5Kind.fileType, shape: [0] + rowShape, maxShape: [nil] + rowShape.map { $0 },
-                          chunk: [chunkRows] + rowShape, compression: compression)
+                          chunk: [chunkRows] + rowShape, compression: compression, chunkCacheBytes: chunkCacheBytes)
     }
 
     private func createDataset(_ name: String, fileType: hid_t, shape: [Int], maxShape: [Int?]?, chunk: [Int]?,
-                               compression: H5Compression) throws -> H5Dataset {
+                               compression: H5Compression, chunkCacheBytes: Int? = nil) throws -> H5Dataset {
         let location = childLocation(name)
         let space = try H5Dataspace(shape: shape, maxShape: maxShape, path: location)
         let settings = try H5PropertyList.datasetCreation(path: location)
@@ -139,12 +140,21 @@ extension H5Container where Self: ~Copyable {
             if compression.shuffle { try settings.setShuffle() }
             if let level = compression.deflateLevel { try settings.setDeflate(level: level) }
         }
-        let id = try space.withUnsafeID { space in
-            try settings.withUnsafeID { dcpl in
-                try HDF5Library.id("H5Dcreate2", location) {
-                    H5Dcreate2(unsafeID, name, fileType, space, marsim_H5P_DEFAULT(), dcpl, marsim_H5P_DEFAULT())
+        func create(accessList dapl: hid_t) throws -> hid_t {
+            try space.withUnsafeID { space in
+                try settings.withUnsafeID { dcpl in
+                    try HDF5Library.id("H5Dcreate2", location) {
+                        H5Dcreate2(unsafeID, name, fileType, space, marsim_H5P_DEFAULT(), dcpl, dapl)
+                    }
                 }
             }
+        }
+        let id: hid_t
+        if let chunkCacheBytes {
+            let access = try H5PropertyList.datasetAccess(chunkCacheBytes: chunkCacheBytes, path: location)
+            id = try access.withUnsafeID { try create(accessList: $0) }
+        } else {
+            id = try create(accessList: marsim_H5P_DEFAULT())
         }
         return H5Dataset(adopting: id, filePath: filePath, objectPath: childPath(name))
     }

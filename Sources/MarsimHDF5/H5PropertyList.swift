@@ -46,6 +46,19 @@ public struct H5PropertyList: ~Copyable {
         return list
     }
 
+    /// Dataset-access settings with a raw-data chunk cache of `chunkCacheBytes` per dataset that
+    /// evicts fully written chunks first (`w0` = 1).
+    ///
+    /// HDF5's default cache is 1 MiB per open dataset and fills up before it evicts anything, so a
+    /// writer with many open datasets would hold up to 1 MiB each; an append-only writer needs only
+    /// the chunk it is filling. The corresponding C functions are `H5Pcreate(H5P_DATASET_ACCESS)`
+    /// and `H5Pset_chunk_cache`.
+    public static func datasetAccess(chunkCacheBytes: Int, path: String = "(dataset)") throws -> H5PropertyList {
+        let list = H5PropertyList(adopting: try HDF5Library.id("H5Pcreate", path) { H5Pcreate(marsim_H5P_DATASET_ACCESS()) }, path: path)
+        try HDF5Library.status("H5Pset_chunk_cache", path) { H5Pset_chunk_cache(list.id, 101, max(0, chunkCacheBytes), 1.0) }
+        return list
+    }
+
     private func disableTimeTracking() throws {
         try HDF5Library.status("H5Pset_obj_track_times", path) { H5Pset_obj_track_times(id, false) }
     }

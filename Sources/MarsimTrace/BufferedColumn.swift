@@ -11,11 +11,15 @@ final class BufferedColumn<Element: H5Scalar> {
         self.dataset = dataset
     }
 
-    /// Creates the dataset `name` in `group` (rows of `rowWidth` elements, or scalars when nil).
+    /// Creates the dataset `name` in `group` (rows of `rowWidth` elements, or scalars when nil),
+    /// with a chunk cache of one chunk: the writer only ever fills the last chunk, and HDF5's
+    /// default (1 MiB per dataset, kept full) would grow memory with the number of datasets.
     convenience init(in group: borrowing some H5Container & ~Copyable, _ name: String, rowWidth: Int?, chunkRows: Int,
                      compression: H5Compression = TraceFormat.compression) throws {
+        let chunkBytes = chunkRows * (rowWidth ?? 1) * MemoryLayout<Element>.size
         self.init(try group.createExtendableDataset(name, of: Element.self, rowShape: rowWidth.map { [$0] } ?? [],
-                                                    chunkRows: chunkRows, compression: compression))
+                                                    chunkRows: chunkRows, compression: compression,
+                                                    chunkCacheBytes: chunkBytes))
     }
 
     func add(_ value: Element) { pending.append(value) }
