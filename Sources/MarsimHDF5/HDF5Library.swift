@@ -10,7 +10,8 @@ import Foundation
 ///   are never entered concurrently, and the error stack read after a failure is this call's,
 /// - on failure, reads the error stack (`H5Ewalk2`), clears it (`H5Eclear2`) and throws.
 enum HDF5Library {
-    private static let lock = NSLock()
+    /// Recursive, so a handle closed by a `deinit` inside a locked call cannot deadlock.
+    private static let lock = NSRecursiveLock()
 
     /// Runs `body` under the library lock and throws if `failed` says its result is a failure.
     static func call<R>(_ function: String, _ path: String, failed: (R) -> Bool, _ body: () -> R) throws -> R {

@@ -19,6 +19,8 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case inconsistent(path: String, reason: String)
     /// The writer was given metadata or a token it cannot record.
     case invalidInput(path: String, reason: String)
+    /// A reader was asked for something the trace does not have (a population, a token range).
+    case invalidRequest(path: String, reason: String)
     /// The writer has finished, or failed earlier, and accepts no more tokens.
     case closed(path: String, reason: String)
     /// Any other failure inside HDF5.
@@ -42,6 +44,8 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "trace \(path) is inconsistent: \(reason)"
         case .invalidInput(let path, let reason):
             return "cannot write trace \(path): \(reason)"
+        case .invalidRequest(let path, let reason):
+            return "trace \(path): \(reason)"
         case .closed(let path, let reason):
             return "trace writer for \(path) is closed: \(reason)"
         case .hdf5(let path, let error):

@@ -21,10 +21,17 @@ struct TraceFileAccess: ~Copyable {
         do {
             file = try H5File(opening: path, mode: .readOnly)
         } catch let error as HDF5Error {
-            let truncated = error.message.contains("truncated file")
-            throw TraceError.cannotOpen(path: path, reason: truncated
-                ? "the file is truncated (shorter than HDF5 recorded): \(error.message)"
-                : "HDF5 cannot open it: \(error.message)")
+            let reason: String
+            if error.message.contains("truncated file") {
+                reason = "the file is truncated (shorter than HDF5 recorded): \(error.message)"
+            } else if error.message.contains("unable to lock file") {
+                // HDF5 1.10 locks a file for as long as a writer has it open.
+                reason = "another process has it open for writing (a run in progress?); "
+                    + "wait for it to finish, or copy the file and open the copy"
+            } else {
+                reason = "HDF5 cannot open it: \(error.message)"
+            }
+            throw TraceError.cannotOpen(path: path, reason: reason)
         }
     }
 

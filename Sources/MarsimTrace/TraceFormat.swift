@@ -95,8 +95,10 @@ public enum TraceFormat {
     /// The members of SONATA's `sorting` enum.
     public static let sortingMembers: [(name: String, value: UInt8)] = [("none", 0), ("by_id", 1), ("by_time", 2)]
 
-    /// Rows per chunk of the event datasets: 128 KiB of node_ids or timestamps.
-    static let eventChunkRows = 16_384
+    /// Rows per chunk of the event datasets: 32 KiB of node_ids or timestamps. Small enough that
+    /// the partly filled last chunk of each population (stored whole) costs little in short
+    /// traces; measured long-run size per event is the same as with 16,384 rows.
+    static let eventChunkRows = 4096
     /// Target bytes per chunk of the per-token tables (chunk rows = this ÷ row bytes).
     static let tokenChunkBytes = 64 * 1024
     /// Filters on every extendable dataset: shuffle + zlib level 4.

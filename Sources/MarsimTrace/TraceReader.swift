@@ -138,13 +138,13 @@ public final class TraceReader {
 
     /// The events of `population` during `tokens` (default: all).
     ///
-    /// - Throws: `TraceError.invalidInput` for an unknown population or a `counts`-level trace.
+    /// - Throws: `TraceError.invalidRequest` for an unknown population or a `counts`-level trace.
     public func events(population: String, tokens: Range<Int>? = nil) throws -> SpikeEvents {
         guard level == .events else {
-            throw TraceError.invalidInput(path: path, reason: "a counts-level trace has no events")
+            throw TraceError.invalidRequest(path: path, reason: "a counts-level trace has no events")
         }
         guard let site = populations.firstIndex(of: population) else {
-            throw TraceError.invalidInput(path: path, reason: "no population \"\(population)\"")
+            throw TraceError.invalidRequest(path: path, reason: "no population \"\(population)\"")
         }
         let tokens = try checkedRange(tokens)
         let rows = eventOffsets[site][tokens.lowerBound] ..< eventOffsets[site][tokens.upperBound]
@@ -191,7 +191,7 @@ public final class TraceReader {
     private func checkedRange(_ tokens: Range<Int>?) throws -> Range<Int> {
         let tokens = tokens ?? 0 ..< tokensWritten
         guard tokens.lowerBound >= 0, tokens.upperBound <= tokensWritten else {
-            throw TraceError.invalidInput(path: path, reason: "tokens \(tokens) outside 0..<\(tokensWritten)")
+            throw TraceError.invalidRequest(path: path, reason: "tokens \(tokens) outside 0..<\(tokensWritten)")
         }
         return tokens
     }

@@ -40,6 +40,8 @@ extension TraceTests {
                     Thread.sleep(forTimeInterval: 0.02)
                 }
                 #expect(child.isRunning, "the child exited before it was killed")
+                let locked = #expect(throws: TraceError.self) { _ = try TraceReader(path: path) }
+                #expect(locked?.description.contains("another process has it open for writing") == true)
                 kill(child.processIdentifier, SIGKILL)
                 child.waitUntilExit()
                 #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)

@@ -22,7 +22,7 @@ extension TraceTests {
         ///
         /// Why these bounds: everything the writer keeps exists by the end of the warm-up (batch
         /// buffers reach the 2^18-event cap after ~130 tokens: ≤ 9 MB with array growth slack;
-        /// each dataset's chunk cache holds one chunk, ≤ 128 KiB), so later growth is HDF5's
+        /// each dataset's chunk cache holds one chunk, ≤ 64 KiB), so later growth is HDF5's
         /// metadata cache for new chunk-index entries (kilobytes) plus allocator noise; measured
         /// here: ~1.6 MiB over 4,800 tokens. A writer that kept its events would grow by ~75 MB.
         /// (With HDF5's default 1 MiB chunk cache per dataset it grew ~4 MiB per 1,000 tokens.)
