@@ -5,13 +5,16 @@ import MarsimHDF5
 /// file by third-party tools (libsonata's `SpikeReader`, bmtk) and self-sufficient for costing:
 /// the energy model needs nothing but the trace.
 ///
+/// All numbers are stored little-endian; all strings (attributes and datasets) are variable-length
+/// UTF-8, as h5py writes `str`.
+///
 /// ## Root (SONATA)
 /// | attribute  | type        | value                                                  |
 /// |------------|-------------|--------------------------------------------------------|
 /// | `magic`    | uint32      | `0x0A7A`                                               |
 /// | `version`  | uint32 × 2  | `[0, 1]` (the SONATA spike-file version)               |
 ///
-/// ## `/spikes/<population>/` (SONATA; `events` level only)
+/// ## `/spikes/<population>/` (SONATA; at `counts` level `/spikes` exists and is empty)
 /// One population per spiking site, named by `AccountingUnit.name` (e.g. `layer03.mixer.in_proj`),
 /// in `RunMetadata.spikingSites` order. Datasets are parallel (event `e` is row `e` of each),
 /// extendable and chunked (`eventChunkRows` rows). Filters depend on `SpikeCompression`:

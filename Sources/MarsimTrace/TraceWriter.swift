@@ -10,8 +10,8 @@ import MarsimHDF5
 /// (default: about once a second); every flushed token is complete on disk even if the process
 /// is killed afterwards, and a trace that was never finished opens with `isComplete == false`.
 ///
-/// Memory stays flat however many tokens are appended: at most one batch is buffered, and HDF5's
-/// chunk caches are bounded per dataset.
+/// Memory stays flat however many tokens are appended: at most one batch is buffered (bounded by
+/// the policy's token and event caps), and each dataset's HDF5 chunk cache holds one chunk.
 ///
 /// Not thread-safe: use one writer from one thread (or serialize calls).
 public final class TraceWriter {
