@@ -110,9 +110,22 @@ struct TraceFileAccess: ~Copyable {
     }
 
     private func requireKind(_ object: String, _ kind: H5ObjectKind) throws {
-        guard let found = try file.kind(of: object) else { throw TraceError.missing(path: path, object: object) }
+        guard let found = try file.kind(of: object) else {
+            throw TraceError.missing(path: path, object: try firstMissing(object))
+        }
         guard found == kind else {
             throw TraceError.wrongType(path: path, object: object, expected: "a \(kind)", found: "a \(found)")
         }
+    }
+
+    /// The shortest missing prefix of `object`, e.g. `/marsim/counts` for `/marsim/counts/dense_macs`
+    /// when the whole group is gone.
+    private func firstMissing(_ object: String) throws -> String {
+        var prefix = ""
+        for component in object.split(separator: "/") {
+            prefix += "/" + component
+            if try !file.contains(prefix) { return prefix }
+        }
+        return object
     }
 }

@@ -71,7 +71,7 @@ extension TraceTests {
                 let path = directory + "/t.h5"
                 try Self.writeTrace(path)
                 try TraceSurgery.edit(path) { try $0.removeMember("/marsim/counts") }
-                Self.expectOpenFails(path, mentioning: "/marsim/counts/spikes_positive is missing")
+                Self.expectOpenFails(path, mentioning: "/marsim/counts is missing")
             }
         }
 
