@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "MarsimCheckpointTests", dependencies: ["MarsimCheckpoint"]),
         .testTarget(name: "MarsimTokenizerTests", dependencies: ["MarsimTokenizer"]),
         .testTarget(name: "MarsimEngineTests", dependencies: ["MarsimEngine", "MarsimCheckpoint"]),
+        .testTarget(name: "MarsimHDF5Tests", dependencies: ["MarsimHDF5"]),
         .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTrace", "MarsimHDF5"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),

@@ -9,6 +9,10 @@ static inline hid_t marsim_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t marsim_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t marsim_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t marsim_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t marsim_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t marsim_H5P_DATASET_ACCESS(void) { return H5P_DATASET_ACCESS; }
+static inline hid_t marsim_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline size_t marsim_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline hid_t marsim_H5S_ALL(void) { return H5S_ALL; }
 static inline hsize_t marsim_H5S_UNLIMITED(void) { return H5S_UNLIMITED; }
 static inline unsigned marsim_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }

@@ -1,2 +1,0 @@
-import CHDF5
-// MarsimHDF5: placeholder until its first file lands.

@@ -1,1 +1,0 @@
-// MarsimTrace: placeholder until its first file lands.

@@ -1,0 +1,68 @@
+import MarsimCore
+
+/// Checks that what a `TraceWriter` is given can be recorded faithfully; a reason when not.
+enum TraceInputValidation {
+    /// Problems with run metadata, or nil.
+    static func problem(with metadata: RunMetadata) -> String? {
+        let sites = metadata.spikingSites
+        if metadata.units.isEmpty { return "metadata lists no accounting units" }
+        if metadata.schedule.sitesPerToken != sites.count {
+            return "schedule has \(metadata.schedule.sitesPerToken) sites per token but metadata lists \(sites.count) spiking sites"
+        }
+        if metadata.thresholds.count != sites.count {
+            return "\(metadata.thresholds.count) threshold lists for \(sites.count) spiking sites"
+        }
+        if Set(sites.map(\.name)).count != sites.count { return "spiking sites are not unique" }
+        if !metadata.denseBaseline.isEmpty && metadata.denseBaseline.count != metadata.units.count {
+            return "dense baseline has \(metadata.denseBaseline.count) units, expected \(metadata.units.count)"
+        }
+        let period = metadata.schedule.tickPeriodMs
+        if !(period > 0 && period.isFinite) { return "tick period \(period) ms is not a positive number" }
+        if metadata.schedule.timesteps < 1 { return "schedule has \(metadata.schedule.timesteps) ticks per site" }
+        return nil
+    }
+
+    /// Problems with one token, or nil. `previousPosition` is the last appended token's position.
+    /// Events are checked only when they are recorded (`checkEvents`).
+    static func problem(with token: TokenActivity, metadata: RunMetadata, previousPosition: Int?, checkEvents: Bool) -> String? {
+        if let previousPosition, token.position <= previousPosition {
+            return "token position \(token.position) follows \(previousPosition); positions must increase"
+        }
+        if token.counts.count != metadata.units.count {
+            return "token \(token.position) has counts for \(token.counts.count) units, expected \(metadata.units.count)"
+        }
+        guard checkEvents else { return nil }
+        var seen = Set<Int>()
+        for spikes in token.spikes {
+            let site = spikes.site
+            guard metadata.spikingSites.indices.contains(site) else {
+                return "token \(token.position) has spikes for site \(site) of \(metadata.spikingSites.count)"
+            }
+            guard seen.insert(site).inserted else { return "token \(token.position) lists site \(site) twice" }
+            let name = metadata.spikingSites[site].name
+            guard spikes.ticks.count == spikes.channels.count, spikes.polarity.count == spikes.channels.count else {
+                return "token \(token.position), \(name): channels, ticks and polarity differ in length"
+            }
+            if let problem = eventProblem(spikes, fanIn: metadata.thresholds[site].count, timesteps: metadata.schedule.timesteps) {
+                return "token \(token.position), \(name): \(problem)"
+            }
+        }
+        return nil
+    }
+
+    private static func eventProblem(_ spikes: SiteSpikes, fanIn: Int, timesteps: Int) -> String? {
+        var previousTick = 0
+        for event in 0..<spikes.count {
+            let tick = Int(spikes.ticks[event])
+            if tick >= timesteps { return "tick \(tick) is not below T = \(timesteps)" }
+            if tick < previousTick { return "ticks are not in time order (\(tick) after \(previousTick))" }
+            previousTick = tick
+            if fanIn > 0 && Int(spikes.channels[event]) >= fanIn {
+                return "channel \(spikes.channels[event]) is not below the site's \(fanIn) inputs"
+            }
+            let polarity = spikes.polarity[event]
+            if polarity != 1 && polarity != -1 { return "polarity \(polarity) is not ±1" }
+        }
+        return nil
+    }
+}
