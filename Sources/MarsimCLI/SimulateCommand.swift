@@ -31,6 +31,8 @@ public struct SimulateCommand: ParsableCommand {
 
     @OptionGroup var spiking: SpikingOptions
 
+    @OptionGroup var traceOptions: TraceOptions
+
     @Option(help: ArgumentHelp("Write the run's logits as one F32 tensor `logits` [tokens, vocab].", valueName: "file.safetensors"))
     var saveLogits: String?
 
@@ -54,21 +56,39 @@ public struct SimulateCommand: ParsableCommand {
             let thresholds = mode == .dense ? ThresholdSet(values: [:], source: "none")
                 : try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
             let settings = SimulationSettings(mode: mode, parameters: spiking.parameters, placement: placement,
-                                              thresholds: thresholds, threads: threads)
+                                              thresholds: thresholds, threads: threads,
+                                              tickPeriodMs: traceOptions.tickPeriodMs)
             let simulator = Simulator(model: checkpoint.model, settings: settings)
+            // Every output file is created before the first token runs, so a bad path fails at once.
+            let traceWriter = try RunRecord.openWriter(traceOptions, metadata: RunRecord.metadata(
+                checkpoint: checkpoint, simulator: simulator, tokens: tokens.ids, thresholds: thresholds))
             let logitsWriter = try saveLogits.map {
                 try SafetensorsMatrixWriter(path: $0, name: "logits", rows: tokens.ids.count, columns: checkpoint.model.shape.vocabSize)
             }
+            Interruption.install()
             var progress = Progress(label: "simulate", total: tokens.ids.count)
             let summary = try simulator.run(tokens: tokens.ids, bytesOfToken: tokens.bytesOfToken) { activity, logits in
+                do {
+                    try traceWriter?.append(activity)
+                } catch {
+                    try? traceWriter?.flush()
+                    throw CLIError("trace write failed at token \(activity.position): \(error); \(traceWriter?.tokensFlushed ?? 0) tokens are in \(traceOptions.trace ?? "")")
+                }
                 try logitsWriter?.append(row: logits)
                 progress.update(activity.position + 1)
-            }
+                if Interruption.requested { throw StopRun() }
+            } stopping: { $0 is StopRun }
             progress.finish()
-            try logitsWriter?.finish()
+            if summary.tokens < tokens.ids.count {
+                try traceWriter?.flush()
+                note("interrupted after \(summary.tokens) of \(tokens.ids.count) tokens; the trace keeps them and stays marked incomplete")
+            } else {
+                try traceWriter?.finish(endTime: ISO8601DateFormatter().string(from: Date()))
+                try logitsWriter?.finish()
+            }
             let report = SimulationReport(summary: summary, settings: settings, checkpoint: checkpoint.directory.path,
                                           architecture: checkpoint.architecture, thresholdSource: thresholds.source,
-                                          denseBaseline: simulator.denseBaseline(), trace: nil)
+                                          denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace)
             print(json ? try report.json() : report.table())
         } catch let error as ExitCode {
             throw error

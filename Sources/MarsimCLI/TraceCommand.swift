@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarsimPlot
 import MarsimTrace
 
 /// `marsim trace TRACE.h5 [--json]`: what a trace holds — populations, tokens, events, firing
@@ -21,9 +22,11 @@ public struct TraceCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of tables.")
     public var json = false
 
-    // Seam for `--plot FILE.svg` (a spike raster, added with MarsimPlot): declare the option here
-    // and, after the summary, read events per population with
-    // `TraceReader.events(population:tokens:)` (timestamps in ms, node ids, polarity).
+    @Option(help: ArgumentHelp("Write an SVG: a spike raster of the first tokens (events traces) or firing rate per site (counts traces).", valueName: "file.svg"))
+    public var plot: String?
+
+    @Option(help: "Tokens shown in the raster.")
+    public var plotTokens: Int = 4
 
     public init() {}
 
@@ -31,6 +34,13 @@ public struct TraceCommand: ParsableCommand {
         let reader = try TraceReader(path: trace)
         let summary = try TraceSummary(reader: reader)
         print(json ? try Self.json(summary) : Self.table(summary))
+        if let plot {
+            let document = try reader.level == .events && !reader.populations.isEmpty
+                ? TracePlots.raster(reader: reader, tokens: max(1, plotTokens))
+                : TracePlots.firingRates(summary)
+            try document.write(toFile: plot)
+            FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
+        }
     }
 
     // MARK: - Rendering

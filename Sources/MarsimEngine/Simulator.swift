@@ -18,7 +18,7 @@ public struct SimulationSettings: Sendable {
     public var minimumParallelWork: Int = 1 << 18
 
     public init(mode: Mode, parameters: ATMNParameters, placement: Placement, thresholds: ThresholdSet,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, tickPeriodMs: Double = 0.001) {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, tickPeriodMs: Double = 1) {
         self.mode = mode
         self.parameters = parameters
         self.placement = placement
@@ -91,10 +91,11 @@ public final class Simulator {
     }
 
     /// Runs `tokens`; `bytesOfToken` gives each token's length in bytes for bits per byte (nil: not reported).
-    /// `onToken` may throw to stop the run (the summary of completed tokens is then lost to the caller
-    /// but everything it already streamed stays valid).
+    /// `onToken` may throw to stop the run: errors for which `stopping` returns true end the run
+    /// quietly with the summary of the tokens completed so far; any other error propagates.
     public func run(tokens: [Int], bytesOfToken: ((Int) -> Int)?,
-                    onToken: (TokenActivity, [Float]) throws -> Void) throws -> SimulationSummary {
+                    onToken: (TokenActivity, [Float]) throws -> Void,
+                    stopping: (Error) -> Bool = { _ in false }) throws -> SimulationSummary {
         let units = pass.index.units
         var summary = SimulationSummary(tokens: 0, units: units, countsPerUnit: Array(repeating: ActivityCounts(), count: units.count),
                                         countsPerToken: [], fidelity: [], nextTokenBytes: bytesOfToken.map { f in
@@ -129,7 +130,12 @@ public final class Simulator {
             summary.countsPerToken.append(activity.counts.reduce(ActivityCounts(), +))
             summary.fidelity.append(activity.fidelity!)
             summary.tokens += 1
-            try onToken(activity, logits)
+            do {
+                try onToken(activity, logits)
+            } catch where stopping(error) {
+                if let bytes = summary.nextTokenBytes { summary.nextTokenBytes = Array(bytes.prefix(summary.tokens)) }
+                return summary
+            }
         }
         return summary
     }

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+import MarsimEngine
+import MarsimTrace
+
+extension TraceLevel: ExpressibleByArgument {}
+extension SpikeCompression: ExpressibleByArgument {}
+
+/// `--trace FILE` and how it is written.
+struct TraceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Stream spikes and counters to this HDF5 trace (SONATA layout).", valueName: "file.h5"))
+    var trace: String?
+
+    @Option(help: "events: every spike plus the counters; counts: only the counters and metadata (for long runs).")
+    var traceLevel: TraceLevel = .events
+
+    @Option(help: "Spike dataset filters: portable (readable by every HDF5, incl. libsonata's wheel) or deflate (≈10× smaller).")
+    var spikeCompression: SpikeCompression = .portable
+
+    @Option(help: "Duration of one tick in milliseconds (trace timestamps).")
+    var tickPeriodMs: Double = 1
+
+    func validate() throws {
+        guard tickPeriodMs > 0, tickPeriodMs.isFinite else { throw ValidationError("Please give a positive --tick-period-ms.") }
+    }
+}
+
+/// Builds the metadata a trace records for a run.
+enum RunRecord {
+    static func metadata(checkpoint: Checkpoint, simulator: Simulator, tokens: [Int], thresholds: ThresholdSet) -> RunMetadata {
+        let settings = simulator.settings
+        let sites = settings.spikingSites
+        return RunMetadata(
+            checkpoint: checkpoint.identity(), mode: settings.mode.rawValue, timesteps: settings.parameters.timesteps,
+            tau: Double(settings.parameters.tau), placement: settings.mode == .dense ? "none" : settings.placement.specification,
+            spikingSites: sites, thresholds: sites.map { thresholds.values[$0] ?? [] },
+            thresholdSource: settings.mode == .dense ? "none (dense)" : thresholds.source, schedule: simulator.schedule,
+            units: simulator.pass.index.units, denseBaseline: simulator.denseBaseline(), inputTokenIDs: tokens,
+            startTime: ISO8601DateFormatter().string(from: Date()))
+    }
+
+    /// Opens the trace (failing before any simulation if the path cannot be written).
+    static func openWriter(_ options: TraceOptions, metadata: RunMetadata) throws -> TraceWriter? {
+        guard let path = options.trace else { return nil }
+        return try TraceWriter(path: path, metadata: metadata, level: options.traceLevel, spikeCompression: options.spikeCompression)
+    }
+}
+
+/// Set by SIGINT/SIGTERM so a long run can stop between tokens and keep what it has.
+enum Interruption {
+    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
+
+    /// Installs the handlers (idempotent).
+    static func install() {
+        signal(SIGINT) { _ in Interruption.flag = 1 }
+        signal(SIGTERM) { _ in Interruption.flag = 1 }
+    }
+
+    static var requested: Bool { flag != 0 }
+}
+
+/// Thrown from a token callback to stop a run early (after an interrupt).
+struct StopRun: Error {}
