@@ -33,7 +33,7 @@ extension EnergyReport {
     }
 
     /// Quotes a field when it holds a comma, quote or newline (doubling inner quotes).
-    static func csvField(_ s: String) -> String {
+    public static func csvField(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

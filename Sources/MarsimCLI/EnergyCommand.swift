@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import MarsimCore
+import MarsimEnergy
+import MarsimTrace
+
+/// `marsim energy`: joules per token of a traced run under hardware profiles, beside the dense model.
+public struct EnergyCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "energy",
+        abstract: "Cost a trace in joules per token under hardware profiles, beside the same model run dense.",
+        discussion: """
+        The trace alone is enough: its per-token counters give the spiking run, its metadata the
+        dense baseline (every projection as MACs, same memory model). ratio = dense ÷ spiking, so
+        above 1 the spiking run saves energy. An incomplete trace (killed run) is costed over the
+        tokens it holds.
+
+        Examples:
+          marsim energy traces/demo.h5
+          marsim energy traces/demo.h5 --profile horowitz-45nm-compute --profile loihi-like --json
+          marsim energy traces/demo.h5 --profile my-chip.toml --csv > breakdown.csv
+        """
+    )
+
+    @Argument(help: ArgumentHelp("A trace written by `marsim simulate --trace`.", valueName: "trace.h5"))
+    var trace: String
+
+    @OptionGroup var profileOptions: ProfileOptions
+
+    @Flag(help: "Print JSON: one report object for one profile, else {\"reports\": [...]}.")
+    var json = false
+
+    @Flag(help: "Print the breakdown as CSV (profile, series, unit, layer, unit kind, cost kind, memory level, J/token).")
+    var csv = false
+
+    public init() {}
+
+    public func validate() throws {
+        if json && csv { throw ValidationError("Please choose one of --json and --csv.") }
+    }
+
+    public func run() throws {
+        do {
+            let reader = try TraceReader(path: trace)
+            if !reader.isComplete {
+                note("\(trace): incomplete trace (the run did not finish); costing the \(reader.tokensWritten) tokens it holds")
+            }
+            guard reader.tokensWritten > 0 else { throw CLIError("\(trace): the trace holds no tokens") }
+            let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())
+            let reports = try profileOptions.load().map { try EnergyModel.report(profile: $0, inputs: inputs) }
+            if csv {
+                var lines = ["profile," + EnergyReport.breakdownCSVHeader]
+                for r in reports {
+                    lines += r.breakdownCSV().split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
+                }
+                print(lines.joined(separator: "\n"))
+            } else if json {
+                let data = reports.count == 1 ? try reports[0].jsonData() : try Self.encoder.encode(["reports": reports])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(EnergyTable.render(reports, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw CLIError.wrap(error)
+        }
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}
+
+/// Human-readable energy tables.
+enum EnergyTable {
+    /// Joules with an SI prefix: 3.21 µJ.
+    static func joules(_ j: Double) -> String { si(j, unit: "J") }
+    static func seconds(_ s: Double) -> String { si(s, unit: "s") }
+
+    static func si(_ v: Double, unit: String) -> String {
+        guard v != 0, v.isFinite else { return "0 \(unit)" }
+        let prefixes: [(Double, String)] = [(1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")]
+        for (scale, p) in prefixes where abs(v) >= scale { return String(format: "%.3g %@%@", v / scale, p, unit) }
+        return String(format: "%.3g %@", v, unit)
+    }
+
+    static func render(_ reports: [EnergyReport], trace: String, metadata: RunMetadata, complete: Bool) -> String {
+        var lines = ["trace    \(trace) (\(complete ? "complete" : "INCOMPLETE")), \(reports.first?.tokenCount ?? 0) tokens",
+                     "run      \(metadata.mode), T = \(metadata.timesteps), placement \(metadata.placement), \(metadata.spikingSites.count) spiking sites",
+                     "model    \(metadata.checkpoint.shape.architecture), \(metadata.checkpoint.parameterCount) parameters", ""]
+        lines += TextTable.render(
+            header: ["profile", "J/token", "dense J/token", "ratio", "latency/token", "dense latency"],
+            rows: reports.map { r in
+                [r.profile.name, joules(r.joulesPerToken), joules(r.denseBaselineJoulesPerToken),
+                 r.ratio.map { String(format: "%.2f×", $0) } ?? "n/a", seconds(r.latencySecondsPerToken),
+                 seconds(r.denseBaselineLatencySecondsPerToken)]
+            })
+        lines.append("ratio = dense ÷ spiking (above 1: spiking saves energy)")
+        for r in reports {
+            lines += ["", "\(r.profile.name): by cost kind (J/token)"]
+            let kinds = r.byCostKind.filter { $0.joulesPerToken != 0 || $0.denseBaselineJoulesPerToken != 0 }
+            lines += TextTable.render(header: ["cost kind", "spiking", "dense", "share"], rows: kinds.map { k in
+                [k.costKind.rawValue + (k.memoryLevel.map { " (\($0))" } ?? ""), joules(k.joulesPerToken),
+                 joules(k.denseBaselineJoulesPerToken),
+                 String(format: "%.1f%%", r.joulesPerToken == 0 ? 0 : 100 * k.joulesPerToken / r.joulesPerToken)]
+            })
+            // By unit kind, summed over layers: where the spiking run's joules go.
+            var byKind: [String: (Double, Double)] = [:]
+            for e in r.breakdown { byKind[e.unitKind ?? e.unit, default: (0, 0)].0 += e.joulesPerToken }
+            for e in r.denseBaselineBreakdown { byKind[e.unitKind ?? e.unit, default: (0, 0)].1 += e.joulesPerToken }
+            let order = UnitKind.allCases.map(\.rawValue) + [BreakdownEntry.chipUnitName]
+            let rows = order.compactMap { name -> [String]? in
+                guard let (s, d) = byKind[name], s != 0 || d != 0 else { return nil }
+                return [name, joules(s), joules(d)]
+            }
+            lines += ["", "\(r.profile.name): by unit, all layers (J/token)"]
+            lines += TextTable.render(header: ["unit", "spiking", "dense"], rows: rows)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
