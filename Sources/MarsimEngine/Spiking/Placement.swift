@@ -2,7 +2,8 @@ import MarsimCore
 
 /// Which projections spike: a set of sites chosen by module kind and by layer.
 ///
-/// Grammar (comma-separated items, united):
+/// Grammar (items separated by `,` or `+`, united; `+` lets a what-if sweep, whose placements are
+/// comma-separated, name a composite one):
 /// - `none` — nothing spikes (the run is the dense model, bit for bit);
 /// - `all` — MAR's four sites in every block: mixer.in_proj, mixer.out_proj, mlp.gate_up_proj, mlp.down_proj
 ///   (blocks without an MLP contribute their two mixer sites);
@@ -11,7 +12,7 @@ import MarsimCore
 ///   gate and up share one input, so they spike together), `mlp.down_proj`, `lm_head`;
 /// - any item but `lm_head` may end in `@L` or `@A-B` to restrict it to layer L or layers A…B.
 ///
-/// Examples: `all`, `mixer`, `all,lm_head`, `mixer.in_proj,mlp.down_proj@0-7`.
+/// Examples: `all`, `mixer`, `all,lm_head`, `mixer.in_proj,mlp.down_proj@0-7`, `mixer.in_proj+mlp@2`.
 public struct Placement: Sendable, Equatable {
     /// The text the user wrote (kept for traces).
     public let specification: String
@@ -24,7 +25,7 @@ public struct Placement: Sendable, Equatable {
     /// Parses `specification` for a model of `shape`; errors name the offending item.
     public init(_ specification: String, shape: ModelShape) throws {
         self.specification = specification
-        let items = specification.split(separator: ",", omittingEmptySubsequences: false)
+        let items = specification.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "+" })
             .map { $0.trimmingCharacters(in: .whitespaces) }
         var chosen = Set<AccountingUnit>()
         let blockKinds: [UnitKind] = [.mixerInProj, .mixerOutProj, .mlpGateUpProj, .mlpDownProj]
