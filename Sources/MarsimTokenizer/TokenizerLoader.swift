@@ -54,13 +54,13 @@ public enum TokenizerLoader {
         do {
             json = try JSONDecoder().decode(TokenizerJSON.self, from: data)
         } catch let error as DecodingError {
-            throw TokenizerError.malformed(file: file, detail: describe(error))
+            throw TokenizerError.malformed(file: file, detail: describe(error, in: data))
         }
         return try BPETokenizer(json: json, file: file)
     }
 
     /// A one-line account of a decoding failure: what is wrong and at which JSON path.
-    private static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError, in data: Data) -> String {
         switch error {
         case let .keyNotFound(key, context):
             return "missing field '\(jsonPath(context.codingPath + [key]))'"
@@ -68,12 +68,23 @@ public enum TokenizerLoader {
             return "'\(jsonPath(context.codingPath))' is not \(typeName(type))"
         case let .valueNotFound(type, context):
             return "'\(jsonPath(context.codingPath))' is null where \(typeName(type)) is expected"
+        case let .dataCorrupted(context) where context.codingPath.isEmpty:
+            return "invalid JSON: \(syntaxError(in: data) ?? context.debugDescription)"
         case let .dataCorrupted(context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            let what = underlying ?? context.debugDescription
-            return context.codingPath.isEmpty ? "invalid JSON: \(what)" : "'\(jsonPath(context.codingPath))': \(what)"
+            return "'\(jsonPath(context.codingPath))': \(context.debugDescription)"
         @unknown default:
             return "\(error)"
+        }
+    }
+
+    /// Where `data` stops being JSON ("Invalid value around character 8."), which
+    /// `JSONDecoder`'s own error does not say.
+    private static func syntaxError(in data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }
     }
 
