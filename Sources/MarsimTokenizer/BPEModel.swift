@@ -14,7 +14,7 @@ struct BPEModel: Sendable {
     }
 
     /// Ids of the byte-level vocabulary entries, keyed by the bytes they stand for.
-    let idsByBytes: [ArraySlice<UInt8>: Int32]
+    let idsByBytes: [ByteKey: Int32]
     /// The id of each single-byte token, or -1 when the vocabulary lacks it.
     let byteIDs: [Int32]
     /// Merge rules keyed by ``pairKey(_:_:)`` of the two ids they join.
@@ -26,14 +26,14 @@ struct BPEModel: Sendable {
     /// `fuse_unk`: consecutive unknown bytes become one unknown token.
     let fuseUnknown: Bool
 
-    init(idsByBytes: [ArraySlice<UInt8>: Int32], merges: [UInt64: Merge], ignoreMerges: Bool,
+    init(idsByBytes: [ByteKey: Int32], merges: [UInt64: Merge], ignoreMerges: Bool,
          unknownID: Int32?, fuseUnknown: Bool) {
         self.idsByBytes = idsByBytes
         self.merges = merges
         self.ignoreMerges = ignoreMerges
         self.unknownID = unknownID
         self.fuseUnknown = fuseUnknown
-        byteIDs = (0..<256).map { idsByBytes[[UInt8($0)][...]] ?? -1 }
+        byteIDs = (0..<256).map { idsByBytes[ByteKey([UInt8($0)][...])] ?? -1 }
     }
 
     /// The key of the pair (`left`, `right`) in ``merges``.
@@ -51,20 +51,21 @@ struct BPEModel: Sendable {
     ///
     /// - Parameter cache: Results for pre-tokens seen before (texts repeat most words).
     /// - Throws: ``MissingByte`` for a byte without a token when the model has no `unk_token`.
-    func tokenize(_ piece: ArraySlice<UInt8>, into ids: inout [Int], cache: inout [ArraySlice<UInt8>: [Int32]]) throws {
-        if let cached = cache[piece] {
+    func tokenize(_ piece: ArraySlice<UInt8>, into ids: inout [Int], cache: inout [ByteKey: [Int32]]) throws {
+        let key = ByteKey(piece)
+        if let cached = cache[key] {
             for id in cached { ids.append(Int(id)) }
             return
         }
         let symbols = try merged(piece)
         for id in symbols { ids.append(Int(id)) }
         // Long pre-tokens rarely repeat; keep the cache to words.
-        if piece.count <= 64 { cache[piece] = symbols }
+        if piece.count <= 64 { cache[key] = symbols }
     }
 
     /// The ids of `piece` after all merges.
     private func merged(_ piece: ArraySlice<UInt8>) throws -> [Int32] {
-        if ignoreMerges, let id = idsByBytes[piece] { return [id] }
+        if ignoreMerges, let id = idsByBytes[ByteKey(piece)] { return [id] }
         var symbols: [Int32] = []
         symbols.reserveCapacity(piece.count)
         var previousWasUnknown = false
@@ -84,12 +85,49 @@ struct BPEModel: Sendable {
         return symbols
     }
 
-    /// Merges the best-ranked adjacent pair of `symbols` until none has a merge rule.
-    ///
-    /// Symbols form a linked list over their original positions; a min-heap holds candidate
+    /// Merges the best-ranked adjacent pair of `symbols` (the leftmost among equals) until
+    /// none has a merge rule. Two implementations with the same result: a scan for short
+    /// words, a heap for long ones (where the scan would be quadratic).
+    private func applyMerges(to symbols: inout [Int32]) {
+        if symbols.count <= 64 { mergeByScanning(&symbols) } else { mergeWithHeap(&symbols) }
+    }
+
+    /// The merge loop for short words: each pair's merge is looked up once and kept beside
+    /// it (recomputed only next to a merge); each round scans for the best one.
+    private func mergeByScanning(_ symbols: inout [Int32]) {
+        let none = Int32.max
+        var ranks = [Int32](repeating: none, count: symbols.count - 1)
+        var mergedIDs = [Int32](repeating: 0, count: symbols.count - 1)
+        func lookUp(_ pair: Int) {
+            if let merge = merges[Self.pairKey(symbols[pair], symbols[pair + 1])] {
+                ranks[pair] = merge.rank
+                mergedIDs[pair] = merge.id
+            } else {
+                ranks[pair] = none
+            }
+        }
+        for pair in ranks.indices { lookUp(pair) }
+        while true {
+            var best = -1
+            var bestRank = none
+            for pair in ranks.indices where ranks[pair] < bestRank {
+                best = pair
+                bestRank = ranks[pair]
+            }
+            guard best >= 0 else { return }
+            symbols[best] = mergedIDs[best]
+            symbols.remove(at: best + 1)
+            ranks.remove(at: best)
+            mergedIDs.remove(at: best)
+            if best < ranks.count { lookUp(best) }
+            if best > 0 { lookUp(best - 1) }
+        }
+    }
+
+    /// The merge loop for long words. Symbols form a linked list over their original positions; a min-heap holds candidate
     /// pairs ordered by (rank, position of the left symbol). A popped candidate whose symbols
     /// have changed since it was pushed is stale and skipped. O(n log n) for n bytes.
-    private func applyMerges(to symbols: inout [Int32]) {
+    private func mergeWithHeap(_ symbols: inout [Int32]) {
         let n = symbols.count
         var next = Array(1...n)  // n: no next symbol
         var previous = Array(-1..<(n - 1))  // -1: no previous symbol

@@ -146,12 +146,12 @@ extension BPETokenizer {
             throw unsupported("BPE end_of_word_suffix '\(suffix)' at model.end_of_word_suffix")
         }
 
-        var idsByBytes: [ArraySlice<UInt8>: Int32] = [:]
+        var idsByBytes: [ByteKey: Int32] = [:]
         idsByBytes.reserveCapacity(json.vocab.count)
         for (token, id) in json.vocab {
             guard id >= 0, id <= Int32.max else { throw malformed("model.vocab entry '\(token)' has id \(id)") }
             // Entries outside the byte alphabet can never come out of byte-level BPE.
-            if let bytes = ByteLevelAlphabet.bytes(of: token) { idsByBytes[bytes[...]] = Int32(id) }
+            if let bytes = ByteLevelAlphabet.bytes(of: token) { idsByBytes[ByteKey(bytes[...])] = Int32(id) }
         }
 
         var merges: [UInt64: BPEModel.Merge] = [:]

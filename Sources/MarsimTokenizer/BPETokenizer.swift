@@ -39,7 +39,7 @@ public struct BPETokenizer: TextTokenizer {
         let bytes = Array(text.utf8)
         var ids: [Int] = []
         ids.reserveCapacity(bytes.count / 3)
-        var cache: [ArraySlice<UInt8>: [Int32]] = [:]
+        var cache: [ByteKey: [Int32]] = [:]
         do {
             for segment in rawAddedTokens.split(bytes.indices, of: bytes) {
                 if let id = segment.tokenID { ids.append(id); continue }
