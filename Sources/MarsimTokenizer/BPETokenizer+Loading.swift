@@ -154,20 +154,26 @@ extension BPETokenizer {
             if let bytes = ByteLevelAlphabet.bytes(of: token) { idsByBytes[ByteKey(bytes[...])] = Int32(id) }
         }
 
+        // Byte-level tokens are looked up by their bytes: hashing a String normalizes it
+        // first, which made these lookups most of the loading time.
+        func id(of token: String) -> Int32? {
+            guard let bytes = ByteLevelAlphabet.bytes(of: token) else { return json.vocab[token].map(Int32.init) }
+            return idsByBytes[ByteKey(bytes[...])]
+        }
         var merges: [UInt64: BPEModel.Merge] = [:]
         merges.reserveCapacity(json.merges.count)
         for (rank, merge) in json.merges.enumerated() {
-            let text = merge.parts.joined(separator: " ")
             guard merge.parts.count == 2 else {
-                throw malformed("model.merges[\(rank)] '\(text)' is not two tokens")
+                throw malformed("model.merges[\(rank)] '\(merge.parts.joined(separator: " "))' is not two tokens")
             }
-            let merged = merge.parts[0] + merge.parts[1]
-            for token in merge.parts + [merged] where json.vocab[token] == nil {
-                throw malformed("model.merges[\(rank)] '\(text)': '\(token)' is not in model.vocab")
+            let tokens = [merge.parts[0], merge.parts[1], merge.parts[0] + merge.parts[1]]
+            let ids = tokens.map(id(of:))
+            guard let left = ids[0], let right = ids[1], let merged = ids[2] else {
+                let missing = tokens[ids.firstIndex(of: nil)!]
+                throw malformed("model.merges[\(rank)] '\(merge.parts.joined(separator: " "))': '\(missing)' is not in model.vocab")
             }
-            let key = BPEModel.pairKey(Int32(json.vocab[merge.parts[0]]!), Int32(json.vocab[merge.parts[1]]!))
             // A repeated pair takes its last rank, as in tokenizers (the map is built in order).
-            merges[key] = BPEModel.Merge(rank: Int32(rank), id: Int32(json.vocab[merged]!))
+            merges[BPEModel.pairKey(left, right)] = BPEModel.Merge(rank: Int32(rank), id: merged)
         }
 
         var unknownID: Int32?
