@@ -11,9 +11,10 @@ extension BPETokenizer {
         func unsupported(_ feature: String) -> TokenizerError { .unsupported(file: file, feature: feature) }
         func malformed(_ detail: String) -> TokenizerError { .malformed(file: file, detail: detail) }
 
-        guard case let .bpe(modelJSON) = json.model else {
-            if case let .unsupported(type) = json.model { throw unsupported("model type '\(type)' at model.type") }
-            fatalError("unreachable")
+        let modelJSON: BPEModelJSON
+        switch json.model {
+        case let .bpe(bpe): modelJSON = bpe
+        case let .unsupported(type): throw unsupported("model type '\(type)' at model.type")
         }
         try Self.checkNormalizer(json.normalizer, unsupported: unsupported)
         let preTokenizer = try Self.preTokenizer(json.preTokenizer, unsupported: unsupported)
@@ -149,7 +150,10 @@ extension BPETokenizer {
         var idsByBytes: [ByteKey: Int32] = [:]
         idsByBytes.reserveCapacity(json.vocab.count)
         for (token, id) in json.vocab {
-            guard id >= 0, id <= Int32.max else { throw malformed("model.vocab entry '\(token)' has id \(id)") }
+            // Ids index dense tables; no real vocabulary comes near 2^24 entries.
+            guard id >= 0, id < 1 << 24 else {
+                throw malformed("model.vocab entry '\(token)' has id \(id), outside 0..<16777216")
+            }
             // Entries outside the byte alphabet can never come out of byte-level BPE.
             if let bytes = ByteLevelAlphabet.bytes(of: token) { idsByBytes[ByteKey(bytes[...])] = Int32(id) }
         }

@@ -31,10 +31,17 @@ public struct BPETokenizer: TextTokenizer {
     /// Ids by token string, added tokens included.
     let idsByToken: [String: Int]
 
+    /// One more than the largest id of the vocabulary and the added tokens (Llama-3: 128,256).
     public var vocabularySize: Int { tokensByID.count }
 
+    /// The id the post-processor's template puts before the text (Llama-3: 128,000,
+    /// `<|begin_of_text|>`), or `nil` when the template does not start with one special token.
     public var bosTokenID: Int? { templates.first?.leadingID }
 
+    /// The token ids of `text`, as `tokenizers`' `encode(text, add_special_tokens:)` gives them.
+    ///
+    /// - Throws: ``TokenizerError/unencodableByte(file:byte:)`` for a byte that has no token
+    ///   when the model has no `unk_token` (never for a complete byte-level vocabulary).
     public func encode(_ text: String, addSpecialTokens: Bool) throws -> [Int] {
         let bytes = Array(text.utf8)
         var ids: [Int] = []

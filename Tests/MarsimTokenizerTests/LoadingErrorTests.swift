@@ -68,6 +68,9 @@ struct LoadingErrorTests {
             name: "BPE dropout", json: tinyTokenizerJSON().replacingOccurrences(of: #""dropout": null"#, with: #""dropout": 0.1"#),
             message: unsupported + "BPE dropout 0.1 at model.dropout" + supportNote),
         BadTokenizerCase(
+            name: "negative vocabulary id", json: tinyTokenizerJSON().replacingOccurrences(of: #""a": 97"#, with: #""a": -97"#),
+            message: "malformed tokenizer.json: model.vocab entry 'a' has id -97, outside 0..<16777216"),
+        BadTokenizerCase(
             name: "merge of an unknown token", json: tinyTokenizerJSON(merges: #"[["a", "zz"]]"#),
             message: "malformed tokenizer.json: model.merges[0] 'a zz': 'zz' is not in model.vocab"),
         BadTokenizerCase(
