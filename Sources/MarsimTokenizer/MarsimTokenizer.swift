@@ -1,1 +1,0 @@
-// MarsimTokenizer: placeholder until its first file lands.
