@@ -52,7 +52,7 @@ public struct GenerateCommand: ParsableCommand {
                 var runner = try SpikingRunner(model: checkpoint.model, placement: placement, thresholds: thresholds, parameters: spiking.parameters)
                 ids = GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
             }
-            print(prompt + TextEncoding.decode(ids, checkpoint: checkpoint))
+            print(prompt + (try TextEncoding.decode(ids, checkpoint: checkpoint)))
         } catch let error as ExitCode {
             throw error
         } catch {

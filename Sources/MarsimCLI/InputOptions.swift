@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarsimCheckpoint
 import MarsimEngine
+import MarsimTokenizer
 
 /// The token sequence to run: `--text`, `--text-file` or `--input-ids`.
 struct InputOptions: ParsableArguments {
@@ -70,21 +71,33 @@ struct TokenizedInput {
     var textSource: String?
 }
 
-/// Text → token ids for a checkpoint.
+/// Text → token ids for a checkpoint: its tokenizer.json (byte-level BPE) when it has one,
+/// else bytes for a 256-entry vocabulary (see `TokenizerLoader`).
 enum TextEncoding {
-    static func encode(_ text: String, source: String, checkpoint: Checkpoint) throws -> TokenizedInput {
-        let vocab = checkpoint.model.shape.vocabSize
-        guard vocab == 256 else {
-            throw CLIError("\(checkpoint.directory.path): vocabulary has \(vocab) entries and no tokenizer is available; pass --input-ids")
-        }
-        return TokenizedInput(ids: Array(text.utf8).map(Int.init), bytesOfToken: { _ in 1 }, textSource: source)
+    /// Loaded tokenizers by checkpoint directory (loading a Llama-3-size tokenizer.json takes ~1 s).
+    nonisolated(unsafe) private static var cache: [String: any TextTokenizer] = [:]
+
+    /// The checkpoint's tokenizer, loaded once.
+    static func tokenizer(for checkpoint: Checkpoint) throws -> any TextTokenizer {
+        let key = checkpoint.directory.path
+        if let cached = cache[key] { return cached }
+        let loaded = try TokenizerLoader.load(checkpointDirectory: checkpoint.directory, vocabularySize: checkpoint.model.shape.vocabSize)
+        cache[key] = loaded
+        return loaded
+    }
+
+    /// Encodes `text` (with the tokenizer's special tokens, e.g. BOS, unless `addSpecialTokens` is false).
+    static func encode(_ text: String, source: String, checkpoint: Checkpoint, addSpecialTokens: Bool = true) throws -> TokenizedInput {
+        let tokenizer = try tokenizer(for: checkpoint)
+        let ids = try tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
+        return TokenizedInput(ids: ids, bytesOfToken: { tokenizer.tokenBytes($0).count }, textSource: source)
     }
 }
 
 extension TextEncoding {
-    /// Token ids → text (bytes for byte-level models; invalid UTF-8 is replaced).
-    static func decode(_ ids: [Int], checkpoint: Checkpoint) -> String {
-        String(decoding: ids.map { UInt8(clamping: $0) }, as: UTF8.self)
+    /// Token ids → text (invalid UTF-8 is replaced).
+    static func decode(_ ids: [Int], checkpoint: Checkpoint) throws -> String {
+        try tokenizer(for: checkpoint).decode(ids)
     }
 
     /// Tokenizes a multiple-choice item: the context, then delimiter + choice as a continuation.
@@ -92,7 +105,9 @@ extension TextEncoding {
         let byteLevel = checkpoint.model.shape.vocabSize == 256
         let delimiter = item.targetDelimiter ?? (byteLevel ? "" : " ")
         let context = try encode(item.context, source: "task context", checkpoint: checkpoint).ids
-        let choices = try item.choices.map { try encode(delimiter + $0, source: "task choice", checkpoint: checkpoint).ids }
+        let choices = try item.choices.map {
+            try encode(delimiter + $0, source: "task choice", checkpoint: checkpoint, addSpecialTokens: false).ids
+        }
         return TokenizedChoiceItem(context: context, choices: choices, choiceBytes: item.choices.map { $0.utf8.count }, label: item.label)
     }
 }
