@@ -1,6 +1,7 @@
 import Foundation
 
 /// A progress line on stderr for long runs (redrawn in place on a terminal, a line every ~10% otherwise).
+/// Nothing is shown during the first second, so quick runs stay quiet.
 struct Progress {
     let label: String
     let total: Int
@@ -19,6 +20,7 @@ struct Progress {
     mutating func update(_ done: Int) {
         guard enabled else { return }
         let now = Date()
+        guard now.timeIntervalSince(start) > 1 || (lastDecile >= 0 && done == total) else { return }
         let decile = done * 10 / max(total, 1)
         if interactive {
             guard now.timeIntervalSince(lastDraw) > 0.2 || done == total else { return }
@@ -37,7 +39,7 @@ struct Progress {
     }
 
     func finish() {
-        if enabled && interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        if enabled && interactive && lastDecile >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 
