@@ -10,14 +10,15 @@ public struct EnergyCommand: ParsableCommand {
         commandName: "energy",
         abstract: "Cost a trace in joules per token under hardware profiles, beside the same model run dense.",
         discussion: """
-        The trace alone is enough: its per-token counters give the spiking run, its metadata the
-        dense baseline (every projection as MACs, same memory model). ratio = dense ÷ spiking, so
-        above 1 the spiking run saves energy. An incomplete trace (killed run) is costed over the
+        The trace alone is enough: its per-token counters give the spiking run, its metadata the \
+        dense baseline (every projection as MACs, same memory model). ratio = dense ÷ spiking, so \
+        above 1 the spiking run saves energy. An incomplete trace (killed run) is costed over the \
         tokens it holds.
 
         Examples:
           marsim energy traces/demo.h5
-          marsim energy traces/demo.h5 --profile horowitz-45nm-compute --profile loihi-like --json
+          marsim energy traces/demo.h5 --profile horowitz-45nm-compute \\
+              --profile loihi-like --json
           marsim energy traces/demo.h5 --profile my-chip.toml --csv > breakdown.csv
         """
     )

@@ -10,16 +10,17 @@ public struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Score lm-eval-style multiple-choice tasks (JSONL) dense and spiking: acc, acc_norm and the cost in spikes.",
         discussion: """
-        Each JSONL line is {"context": "...", "choices": ["...", ...], "label": i} with an optional
-        "target_delimiter" placed between context and choice (default: none for byte-level models,
-        " " otherwise). A choice's log-likelihood is Σ ln p(choice token | context + earlier choice
-        tokens); acc takes the argmax, acc_norm the argmax after dividing by the choice's length in bytes.
+        Each JSONL line is {"context": "...", "choices": ["...", ...], "label": i} with an optional \
+        "target_delimiter" placed between context and choice (default: none for byte-level models, \
+        " " otherwise). A choice's log-likelihood is Σ ln p(choice token | context + earlier choice \
+        tokens); acc takes the argmax, acc_norm the argmax after dividing by the choice's length in bytes. \
         The context's recurrent state is computed once per item and copied for each choice.
 
         Examples:
-          marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --mode both --timesteps 4 \\
+          marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --timesteps 4 \\
               --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt
-          marsim eval --checkpoint DIR --tasks hellaswag.jsonl --limit 200 --mode dense --json
+          marsim eval --checkpoint DIR --tasks hellaswag.jsonl --limit 200 \\
+              --mode dense --json
         """
     )
 

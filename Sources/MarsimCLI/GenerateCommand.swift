@@ -12,7 +12,7 @@ public struct GenerateCommand: ParsableCommand {
         discussion: """
         Examples:
           marsim generate --prompt "The state space model " --tokens 80
-          marsim generate --prompt "def " --mode spiking --timesteps 8 \\
+          marsim generate --prompt "def " --mode spiking -T 8 \\
               --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt
         """
     )

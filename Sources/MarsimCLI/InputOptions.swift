@@ -12,7 +12,7 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file whose contents are the text to run.", valueName: "file"))
     var textFile: String?
 
-    @Option(help: ArgumentHelp("Token ids, comma-separated (e.g. 72,101,108).", valueName: "ids"))
+    @Option(name: .customLong("input-ids"), help: ArgumentHelp("Token ids, comma-separated (e.g. 72,101,108).", valueName: "ids"))
     var inputIDs: String?
 
     @Option(help: ArgumentHelp("Use at most this many tokens of the input.", valueName: "n"))

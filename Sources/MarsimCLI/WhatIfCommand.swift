@@ -14,18 +14,18 @@ public struct WhatIfCommand: ParsableCommand {
         commandName: "whatif",
         abstract: "Energy what-if study: sweep T, placement and thresholds; cost every trace under every profile; plot.",
         discussion: """
-        Each model configuration (T × placement × threshold scale) is simulated once, with its trace
-        written to OUT/traces/; the trace is then read back and costed under every profile without
-        re-simulating. The dense model is run once as the reference point. Thresholds are calibrated
-        per T on --calibration-text (default: the input text), then multiplied by each scale.
+        Each model configuration (T × placement × threshold scale) is simulated once, with its trace \
+        written to OUT/traces/; the trace is then read back and costed under every profile without \
+        re-simulating. The dense model is run once as the reference point. Thresholds are calibrated \
+        per T on --calibration-text (default: the input text), then multiplied by each scale. \
         Placements are comma-separated; join sites of one placement with '+' (mixer.in_proj+mlp.down_proj@0-1).
 
-        Writes OUT/results.csv (one row per configuration × profile), OUT/energy-vs-fidelity.svg
-        (J/token against bits per byte or KL, dense marked), and OUT/breakdown-PROFILE.svg (stacked
+        Writes OUT/results.csv (one row per configuration × profile), OUT/energy-vs-fidelity-PROFILE.svg \
+        (J/token against bits per byte or KL, dense marked), and OUT/breakdown-PROFILE.svg (stacked \
         J/token by cost kind per configuration).
 
         Example:
-          marsim whatif --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 512 \\
+          marsim whatif --text-file heldout.txt --limit 512 \\
               --timesteps 1,2,4,8 --placement mixer,mlp,all --out traces/whatif
         """
     )
