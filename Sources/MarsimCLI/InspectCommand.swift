@@ -192,7 +192,9 @@ public struct InspectReport: Codable, Sendable, Equatable {
         out += ["", "Shape"]
         var inProj = "\(s.inProjRows)"
         if s.inProjRows == 2 * s.dInner + 2 * s.groups * s.dState + s.heads {
-            inProj += " (z \(s.dInner), xBC \(s.convChannels), dt \(s.heads))"
+            inProj += s.architecture == "llamba"
+                ? " (xBC \(s.convChannels), z \(s.dInner), A_log \(s.heads))"
+                : " (z \(s.dInner), xBC \(s.convChannels), dt \(s.heads))"
         }
         out += Self.aligned([
             ("D   hidden size", "\(s.dModel)"),
