@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import MarsimCheckpoint
+@testable import MarsimCLI
+import MarsimCore
+import MarsimEnergy
+import MarsimEngine
+import MarsimTrace
+import Testing
+
+/// The pipeline end to end on the embedded checkpoint: simulate → trace → energy.
+@Suite("Pipeline")
+struct PipelineTests {
+    static let checkpoint = try! Checkpoint.load(InspectCommandTests.tinyLlambaBytes)
+    static let tokens = Array("The state space model reads bytes.".utf8).map(Int.init)
+
+    static func temporaryTrace(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("marsim-\(name)-\(UUID().uuidString).h5").path
+    }
+
+    /// Simulates with `threads` workers (splitting even small projections) and traces every event.
+    static func tracedRun(threads: Int, path: String) throws -> SimulationSummary {
+        let model = checkpoint.model
+        let placement = try Placement("all,lm_head", shape: model.shape)
+        let parameters = ATMNParameters(timesteps: 3, tau: 1)
+        let thresholds = try ThresholdSet.calibrated(model: model, tokens: tokens, sites: placement.sites, parameters: parameters,
+                                                     rule: CalibrationRule(), sourceName: "test")
+        var settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: placement, thresholds: thresholds,
+                                          threads: threads)
+        settings.minimumParallelWork = 0
+        let simulator = Simulator(model: model, settings: settings)
+        var metadata = RunRecord.metadata(checkpoint: checkpoint, simulator: simulator, tokens: tokens, thresholds: thresholds)
+        metadata.startTime = "2026-01-01T00:00:00Z"
+        let writer = try TraceWriter(path: path, metadata: metadata, level: .events)
+        let summary = try simulator.run(tokens: tokens, bytesOfToken: { _ in 1 }) { activity, _ in try writer.append(activity) }
+        try writer.finish(endTime: "2026-01-01T00:00:01Z")
+        return summary
+    }
+
+    @Test("traces are identical at 1 and 2 threads, and read back what the run counted")
+    func traceDeterminismAndRoundTrip() throws {
+        let a = Self.temporaryTrace("t1"), b = Self.temporaryTrace("t2")
+        defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+        let summary = try Self.tracedRun(threads: 1, path: a)
+        _ = try Self.tracedRun(threads: 2, path: b)
+        let ra = try TraceReader(path: a), rb = try TraceReader(path: b)
+        #expect(ra.isComplete && rb.isComplete)
+        #expect(ra.tokensWritten == Self.tokens.count)
+        #expect(try ra.counts() == rb.counts())
+        #expect(try ra.fidelity() == rb.fidelity())
+        for population in ra.populations {
+            #expect(try ra.events(population: population) == rb.events(population: population))
+        }
+        // What the run counted is what the trace holds.
+        let perUnit = try ra.totalCounts()
+        #expect(perUnit == summary.countsPerUnit)
+        #expect(ra.eventTotals().reduce(0, +) == summary.total.spikes)
+        #expect(ra.metadata.spikingSites.last?.name == "lm_head")
+        #expect(ra.metadata.thresholds.count == ra.metadata.spikingSites.count)
+    }
+
+    @Test("energy from a trace equals energy from the run's in-memory counts, under every shipped profile")
+    func energyFromTrace() throws {
+        let path = Self.temporaryTrace("energy")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = Self.checkpoint.model
+        let placement = try Placement("all", shape: model.shape)
+        let parameters = ATMNParameters(timesteps: 2, tau: 1)
+        let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: placement,
+                                          thresholds: .fixed(0.5, sites: placement.sites, shape: model.shape))
+        let simulator = Simulator(model: model, settings: settings)
+        let metadata = RunRecord.metadata(checkpoint: Self.checkpoint, simulator: simulator, tokens: Self.tokens, thresholds: settings.thresholds)
+        let writer = try TraceWriter(path: path, metadata: metadata, level: .counts)
+        var counts: [[ActivityCounts]] = []
+        _ = try simulator.run(tokens: Self.tokens, bytesOfToken: nil) { activity, _ in
+            counts.append(activity.counts)
+            try writer.append(activity)
+        }
+        try writer.finish(endTime: "now")
+        let reader = try TraceReader(path: path)
+        let fromTrace = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())
+        let inMemory = EnergyInputs(counts: counts, units: metadata.units, denseBaseline: metadata.denseBaseline, schedule: metadata.schedule)
+        #expect(fromTrace == inMemory)
+        for profile in try ProfileOptions.parse([]).load() {
+            let r = try EnergyModel.report(profile: profile, inputs: fromTrace)
+            #expect(r == (try EnergyModel.report(profile: profile, inputs: inMemory)))
+            #expect(r.joulesPerToken > 0 && r.denseBaselineJoulesPerToken > 0)
+        }
+        // The compute-only profile is the MAR convention: 4.6 pJ per MAC + 0.9 pJ per AC.
+        let compute = try HardwareProfile.load(path: ProfileOptions.shippedDirectory.appendingPathComponent("horowitz-45nm-compute.toml").path)
+        let r = try EnergyModel.report(profile: compute, inputs: fromTrace)
+        let total = counts.flatMap { $0 }.reduce(ActivityCounts(), +)
+        let expected = (4.6e-12 * Double(total.denseMACs) + 0.9e-12 * Double(total.synapticOps)) / Double(Self.tokens.count)
+        #expect(abs(r.joulesPerToken - expected) <= 1e-12 * expected)
+    }
+
+    @Test("the dense baseline in a trace is the model run with no spiking site")
+    func denseBaseline() throws {
+        let simulator = Simulator(model: Self.checkpoint.model, settings: SimulationSettings(
+            mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1), placement: try Placement("none", shape: Self.checkpoint.model.shape),
+            thresholds: ThresholdSet(values: [:], source: "none")))
+        let summary = try simulator.run(tokens: [65], bytesOfToken: nil) { _, _ in }
+        #expect(summary.countsPerUnit == simulator.denseBaseline())
+    }
+
+    @Test("command-line mistakes get a message that says what to do", arguments: [
+        (["simulate", "--text", "a", "--input-ids", "1"], "exactly one of --text, --text-file or --input-ids"),
+        (["simulate"], "exactly one of --text, --text-file or --input-ids"),
+        (["simulate", "--text", "a", "--timesteps", "0"], "--timesteps between 1 and 255"),
+        (["simulate", "--text", "a", "--tau=-1"], "positive --tau"),
+        (["simulate", "--text", "a", "--thresholds", "x", "--calibration-text", "y"], "either --thresholds or --calibration-text"),
+        (["whatif", "--text-file", "x", "--out", "o", "--timesteps", "1,x"], "--timesteps as a comma-separated list"),
+        (["energy", "t.h5", "--json", "--csv"], "one of --json and --csv"),
+        (["eval", "--tasks", "t.jsonl", "--limit", "0"], "--limit of at least 1"),
+    ])
+    func validation(_ arguments: [String], _ message: String) {
+        #expect {
+            _ = try MarsimCommand.parseAsRoot(arguments)
+        } throws: { error in
+            MarsimCommand.message(for: error).contains(message)
+        }
+    }
+
+    @Test("run-time errors are one line naming the file")
+    func runtimeErrors() throws {
+        var command = try SimulateCommand.parse(["--checkpoint", "/nonexistent/ckpt", "--text", "a"])
+        #expect {
+            try command.run()
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("/nonexistent/ckpt") && !text.contains("\n")
+        }
+        command = try SimulateCommand.parse(["--text", "a", "--trace", "/nonexistent/dir/run.h5"])
+        #expect {
+            try command.run()
+        } throws: { error in
+            String(describing: error).contains("/nonexistent/dir/run.h5")
+        }
+    }
+}
