@@ -50,13 +50,16 @@ let package = Package(
 
         // MARK: - Unit test bundles
 
-        .testTarget(name: "MarsimCheckpointTests", dependencies: ["MarsimCheckpoint"]),
+        /// Helpers shared by the test targets (a seeded PRNG); not part of marsim.
+        .target(name: "MarsimTestSupport", path: "Tests/MarsimTestSupport"),
+
+        .testTarget(name: "MarsimCheckpointTests", dependencies: ["MarsimTestSupport", "MarsimCheckpoint"]),
         .testTarget(name: "MarsimTokenizerTests", dependencies: ["MarsimTokenizer"]),
-        .testTarget(name: "MarsimEngineTests", dependencies: ["MarsimEngine", "MarsimCheckpoint"]),
+        .testTarget(name: "MarsimEngineTests", dependencies: ["MarsimTestSupport", "MarsimEngine", "MarsimCheckpoint"]),
         .testTarget(name: "MarsimHDF5Tests", dependencies: ["MarsimHDF5"]),
-        .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTrace", "MarsimHDF5"]),
+        .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTestSupport", "MarsimTrace", "MarsimHDF5"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
-        .testTarget(name: "MarsimCLITests", dependencies: ["MarsimCLI"]),
+        .testTarget(name: "MarsimCLITests", dependencies: ["MarsimTestSupport", "MarsimCLI"]),
     ]
 )

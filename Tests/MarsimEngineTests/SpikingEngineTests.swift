@@ -1,3 +1,4 @@
+import MarsimTestSupport
 import Foundation
 import MarsimCheckpoint
 import MarsimCore

@@ -21,11 +21,8 @@ import MarsimCore
 /// ```
 /// phi-mamba feeds `x / dt` with step dt to Mamba's selective update, which is the same recurrence.
 ///
-/// Counting (same conventions as `mamba2MixerCore`), charged to `convUnit`:
-/// - conv: C·K dense MACs; C·K tap weights read (+ C bias weights and C adds with a conv bias);
-///   C non-linear when the activation is silu; recurrent state C·(K−1) read, C written.
-///
-/// charged to `ssmUnit`:
+/// Counting (same conventions as `mamba2MixerCore`): the conv as `causalConvStep`, charged to
+/// `convUnit`; charged to `ssmUnit`:
 /// - dt and decay: 2H non-linear (softplus, exp; the negation is free).
 /// - state update: H·P·N multiplies (a·S) and H·P·N MACs (+ x·B); readout: H·P·N MACs (C·S) and
 ///   H·P MACs (D·x); D's H weights read; recurrent state H·P·N read and H·P·N written.
@@ -38,25 +35,10 @@ func discreteMamba2MixerCore(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePointe
     let I = s.dInner, C = s.convChannels, K = s.convKernel, H = s.heads, P = s.headDim, N = s.dState, G = s.groups
     let xBC = xBCzA, z = xBCzA + C, aLogRaw = xBCzA + C + I
 
-    // Conv: shift the window left, append xBC, depthwise dot with the taps, bias, (identity | silu).
+    // Conv: depthwise causal conv over xBC, activation identity (or silu).
     var xBCc = [Float](repeating: 0, count: C)
-    m.convWeight.withUnsafeBufferPointer { taps in
-        for c in 0..<C {
-            let row = conv + c * K
-            for k in 0..<(K - 1) { row[k] = row[k + 1] }
-            row[K - 1] = xBC[c]
-            var acc: Float = 0
-            for k in 0..<K { acc += row[k] * taps[c * K + k] }
-            if let b = m.convBias { acc += b[c] }
-            xBCc[c] = hyper.convSiLU ? silu(acc) : acc
-        }
-    }
-    counts.counts[convUnit].denseMACs += C * K
-    counts.counts[convUnit].weightsRead += C * K + (m.convBias == nil ? 0 : C)
-    if m.convBias != nil { counts.counts[convUnit].elementwiseAdds += C }
-    if hyper.convSiLU { counts.counts[convUnit].elementwiseNonlinear += C }
-    counts.counts[convUnit].recurrentStateRead += C * (K - 1)
-    counts.counts[convUnit].recurrentStateWritten += C
+    causalConvStep(out: &xBCc, window: conv, input: xBC, taps: m.convWeight, bias: m.convBias, channels: C, kernel: K,
+                   applySiLU: hyper.convSiLU, counts: &counts, unit: convUnit)
 
     // Scan: a = exp(−softplus(A_log)), S = a·S + x ⊗ B, y = S·C + D·x.
     let headsPerGroup = H / G

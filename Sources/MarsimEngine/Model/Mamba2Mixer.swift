@@ -17,23 +17,10 @@ func mamba2MixerCore(u: UnsafeMutablePointer<Float>, zxbcdt: UnsafePointer<Float
     let I = s.dInner, C = s.convChannels, K = s.convKernel, H = s.heads, P = s.headDim, N = s.dState, G = s.groups
     let z = zxbcdt, xBC = zxbcdt + I, dtRaw = zxbcdt + I + C
 
-    // Conv: shift the window left, append xBC, depthwise dot with the taps, bias, silu.
+    // Conv: depthwise causal conv over xBC, then silu.
     var xBCc = [Float](repeating: 0, count: C)
-    for c in 0..<C {
-        let row = conv + c * K
-        for k in 0..<(K - 1) { row[k] = row[k + 1] }
-        row[K - 1] = xBC[c]
-        var acc: Float = 0
-        for k in 0..<K { acc += row[k] * m.convWeight[c * K + k] }
-        if let b = m.convBias { acc += b[c] }
-        xBCc[c] = hyper.convSiLU ? silu(acc) : acc
-    }
-    counts.counts[convUnit].denseMACs += C * K
-    counts.counts[convUnit].weightsRead += C * K + (m.convBias == nil ? 0 : C)
-    if m.convBias != nil { counts.counts[convUnit].elementwiseAdds += C }
-    if hyper.convSiLU { counts.counts[convUnit].elementwiseNonlinear += C }
-    counts.counts[convUnit].recurrentStateRead += C * (K - 1)
-    counts.counts[convUnit].recurrentStateWritten += C
+    causalConvStep(out: &xBCc, window: conv, input: xBC, taps: m.convWeight, bias: m.convBias, channels: C, kernel: K,
+                   applySiLU: hyper.convSiLU, counts: &counts, unit: convUnit)
 
     // Scan: dt = clamp(softplus(dt + dt_bias)), dA = exp(dt·A), S = S·dA + dt·x ⊗ B, y = S·C + D·x.
     let dtBias = m.dtBias!, aLog = m.aLog!

@@ -1,3 +1,4 @@
+import MarsimTestSupport
 import Foundation
 
 /// Seeded random damage to the bytes and JSON of checkpoint files, for the fuzz tests. Each

@@ -1,3 +1,4 @@
+import MarsimTestSupport
 import MarsimCore
 
 /// A small made-up model and run: metadata plus deterministic pseudo-random tokens.
@@ -65,19 +66,6 @@ struct SyntheticRun {
             spikingNLL: k == metadata.inputTokenIDs.count - 1 ? nil : Double(k) / 6)
         return TokenActivity(position: k, tokenID: metadata.inputTokenIDs[k % metadata.inputTokenIDs.count],
                              counts: counts, spikes: spikes, fidelity: fidelity)
-    }
-}
-
-/// SplitMix64: a tiny deterministic generator for test data.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

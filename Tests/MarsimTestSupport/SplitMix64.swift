@@ -1,11 +1,12 @@
 /// SplitMix64 (Steele, Lea & Flood 2014): a tiny deterministic generator, so every seeded test
 /// replays the same values on every platform and toolchain (`Int.random(in:using:)` may change).
-struct SplitMix64 {
+/// Shared by the test targets; this module provides no API to marsim itself.
+public struct SplitMix64 {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,14 +15,17 @@ struct SplitMix64 {
     }
 
     /// Uniform in 0..<n (n > 0); the modulo bias is irrelevant at test sizes.
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
     /// Uniform in -scale..<scale.
-    mutating func float(scale: Float = 1) -> Float {
+    public mutating func float(scale: Float = 1) -> Float {
         (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale
     }
 
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
-    mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
+    public mutating func chance(_ p: Double) -> Bool { unit() < p }
+
+    public mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
 }
