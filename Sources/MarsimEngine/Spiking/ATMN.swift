@@ -47,12 +47,48 @@ public enum ATMNNeuron {
 }
 
 /// Steps `n` neurons through T ticks for one token and appends every spike to `events`
-/// in tick order (ties: ascending channel).
+/// in tick order (ties: ascending channel). Same spikes and membrane values as `atmnEncodeReference`.
+///
+/// Each tick runs branch-free over raw pointers (s = +1, −1 or 0; u = h − s·V, which is exactly
+/// h − V, h + V or h), compacting the firing channels into a scratch buffer that is then appended
+/// to `events` in one go per tick.
 ///
 /// - membrane: (n) scratch; its contents on entry are ignored (each token starts at u = 0).
 /// - input: (n) the activations I entering the projection
 /// - thresholds: (n) V per neuron, all > 0
 func atmnEncode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>,
+                input: UnsafePointer<Float>, thresholds: UnsafePointer<Float>, count n: Int,
+                parameters: ATMNParameters) {
+    guard n > 0 else { return }
+    let tau = parameters.tau, divide = tau != 1
+    let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+    let polarity = UnsafeMutablePointer<Int8>.allocate(capacity: n)
+    defer { channels.deallocate(); polarity.deallocate() }
+    for t in 0..<parameters.timesteps {
+        var k = 0
+        for i in 0..<n {
+            let h: Float = t == 0 ? input[i] : (divide ? membrane[i] / tau : membrane[i])
+            let v = thresholds[i]
+            let s: Int8 = h >= v ? 1 : (h <= -v ? -1 : 0)
+            membrane[i] = h - Float(s) * v
+            channels[k] = UInt32(truncatingIfNeeded: i)
+            polarity[k] = s
+            k += s != 0 ? 1 : 0
+        }
+        guard k > 0 else { continue }
+        events.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: k))
+        events.ticks.append(contentsOf: repeatElement(UInt8(t), count: k))
+        events.polarity.append(contentsOf: UnsafeBufferPointer(start: polarity, count: k))
+    }
+}
+
+/// The straightforward encoder `atmnEncode` is tested against: steps `n` neurons through T ticks for
+/// one token and appends every spike to `events` in tick order (ties: ascending channel).
+///
+/// - membrane: (n) scratch; its contents on entry are ignored (each token starts at u = 0).
+/// - input: (n) the activations I entering the projection
+/// - thresholds: (n) V per neuron, all > 0
+func atmnEncodeReference(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>,
                 input: UnsafePointer<Float>, thresholds: UnsafePointer<Float>, count n: Int,
                 parameters: ATMNParameters) {
     let divide = parameters.tau != 1

@@ -68,7 +68,9 @@ public struct SpikingRunner: ProjectionRunner {
         }
         let projection = columnMajorCopies[site] ?? p
         let T = parameters.timesteps
-        var events = spikes[s]
+        // Take the site's buffers out of `spikes` so appends do not copy them (copy-on-write).
+        var events = SiteSpikes(site: s)
+        swap(&events, &spikes[s])
         membrane.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeBufferPointer { vb in
                 atmnEncode(events: &events, membrane: mb.baseAddress!, input: input, thresholds: vb.baseAddress!,
@@ -78,9 +80,12 @@ public struct SpikingRunner: ProjectionRunner {
             }
         }
         var c = ActivityCounts()
-        for polarity in events.polarity {
-            if polarity > 0 { c.spikesPositive += 1 } else { c.spikesNegative += 1 }
+        var positive = 0
+        events.polarity.withUnsafeBufferPointer { pb in
+            for polarity in pb where polarity > 0 { positive += 1 }
         }
+        c.spikesPositive = positive
+        c.spikesNegative = events.count - positive
         c.synapticOps = events.count * p.fanOut
         c.neuronUpdates = p.fanIn * T
         c.neuronStateRead = p.fanIn * T
@@ -88,6 +93,6 @@ public struct SpikingRunner: ProjectionRunner {
         c.weightsRead = events.count * p.fanOut + p.fanIn + (p.bias == nil ? 0 : p.fanOut)
         if p.bias != nil { c.elementwiseAdds = p.fanOut }
         counts.counts[unit] += c
-        spikes[s] = events
+        swap(&events, &spikes[s])
     }
 }
