@@ -54,7 +54,7 @@ public struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Synthetic model shape: tiny (the embedded checkpoint's shape) or llamba-1b (5.9 GB of fp32 weights).")
+    @Option(help: "Synthetic model shape: tiny (the embedded checkpoint's shape) or llamba-1b (1.27 B parameters, 5.1 GB of fp32 weights).")
     var shape: SyntheticShape = .llamba1b
 
     @Option(help: "Timed tokens per run.")
@@ -105,7 +105,6 @@ public struct BenchCommand: ParsableCommand {
             log.note("measuring read bandwidth and add throughput …")
             let limitsStart = Limits.measure(threads: threads)
             log.note(limitsStart.summary(threads: threads))
-            let limits = limitsStart
             let peakReset = Machine.resetPeakResident()
             log.note("building synthetic \(shape.rawValue) model …")
             let buildStart = DispatchTime.now().uptimeNanoseconds
@@ -115,15 +114,15 @@ public struct BenchCommand: ParsableCommand {
             let tokenIDs = Self.randomTokens(count: warmup + runs * (tokens + 1) + 8, vocab: model.shape.vocabSize, seed: seed)
             let options = ModelBench.Options(tokens: tokens, runs: runs, warmup: warmup, threads: threads, timesteps: timesteps,
                                              singleThreadDense: threads > 1)
+            // The limits are measured again after every timed round, over the model's embedding when it is
+            // large (no extra memory), so that the bounds and the timings share the same conditions.
+            let roundLimits: (() -> Limits)? = model.embedding.count * MemoryLayout<Float>.size >= 256 << 20
+                ? { [threads] in model.embedding.withUnsafeBufferPointer { Limits.measure(threads: threads, data: $0, repeats: 3) } } : nil
             var synthetic = try ModelBench.run(model: model, name: "synthetic \(shape.rawValue) (seed \(seed))", tokenIDs: tokenIDs,
-                                               limits: limits, options: options, log: &log)
+                                               limits: limitsStart, roundLimits: roundLimits, options: options, log: &log)
             synthetic.buildSeconds = buildSeconds
             let peak = Machine.peakResidentBytes()
-            log.note("measuring read bandwidth and add throughput again …")
-            let limitsEnd = Limits.measure(threads: threads)
-            log.note(limitsEnd.summary(threads: threads))
-            let best = Limits.best(limitsStart, limitsEnd)
-            synthetic.rebound(best)
+            let best = synthetic.limits
             var fixture: ModelBench.Result? = nil
             if !noFixture {
                 let directory = CheckpointOptions.embeddedCheckpoint
@@ -135,13 +134,13 @@ public struct BenchCommand: ParsableCommand {
                         ids = Self.randomTokens(count: 4 * (warmup + runs * (tokens + 1) + 8), vocab: checkpoint.model.shape.vocabSize, seed: seed)
                     }
                     fixture = try ModelBench.run(model: checkpoint.model, name: "checkpoint \(directory.lastPathComponent)", tokenIDs: ids,
-                                                 limits: best, options: options, log: &log)
+                                                 limits: best, roundLimits: nil, options: options, log: &log)
                 } else {
                     log.note("tiny fixture not found at \(directory.path); skipped")
                 }
             }
             let report = BenchReport(shape: shape.rawValue, model: synthetic, fixture: fixture, limits: best,
-                                     limitsMeasured: [limitsStart, limitsEnd], threads: threads,
+                                     limitsMeasured: [limitsStart] + synthetic.limits_per_round, threads: threads,
                                      peakRSS: peak, peakRSSExcludesLimits: peakReset, loadStart: loadStart, loadEnd: Machine.loadAverage())
             print(json ? try report.json() : report.table())
         } catch let error as ExitCode {
@@ -242,23 +241,39 @@ struct Limits: Encodable {
     /// The same with the columns in cache (256 KB).
     var addsPerSecondCached: Double
 
-    /// The best of each figure: load from other processes only ever lowers them.
-    static func best(_ a: Limits, _ b: Limits) -> Limits {
-        Limits(bandwidthGBs: max(a.bandwidthGBs, b.bandwidthGBs), bandwidth1ThreadGBs: max(a.bandwidth1ThreadGBs, b.bandwidth1ThreadGBs),
-               addsPerSecond: max(a.addsPerSecond, b.addsPerSecond), addsPerSecondCached: max(a.addsPerSecondCached, b.addsPerSecondCached))
-    }
-
     func summary(threads: Int) -> String {
         String(format: "bandwidth %.1f GB/s (%d threads), %.1f GB/s (1 thread); adds %.2f G/s from DRAM, %.1f G/s cached",
                bandwidthGBs, threads, bandwidth1ThreadGBs, addsPerSecond / 1e9, addsPerSecondCached / 1e9)
     }
 
-    static func measure(threads: Int) -> Limits {
-        let bw = MachineLimits.readBandwidth(threads: threads)
-        let bw1 = threads > 1 ? MachineLimits.readBandwidth(threads: 1) : bw
-        let cold = MachineLimits.addThroughput(bytes: 512 << 20, threads: threads, repeats: 3)
-        let cached = MachineLimits.addThroughput(bytes: 256 << 10, threads: threads, minimumAdds: 1 << 28, repeats: 3)
-        return Limits(bandwidthGBs: bw / 1e9, bandwidth1ThreadGBs: bw1 / 1e9, addsPerSecond: cold, addsPerSecondCached: cached)
+    /// Measures the limits over `data` (at least 256 MiB, e.g. a large model's embedding: no extra
+    /// memory) or, when nil, over a fresh 512 MiB buffer. Bandwidth is the best of one and four
+    /// streams per thread (the bound must be the most the machine can read).
+    static func measure(threads: Int, data: UnsafeBufferPointer<Float>? = nil, repeats: Int = 5) -> Limits {
+        func measure(_ data: UnsafeBufferPointer<Float>) -> Limits {
+            func bandwidth(_ threads: Int) -> Double {
+                max(MachineLimits.readBandwidth(data, threads: threads, streams: 1, repeats: repeats),
+                    MachineLimits.readBandwidth(data, threads: threads, streams: 4, repeats: repeats))
+            }
+            let bw = bandwidth(threads)
+            let bw1 = threads > 1 ? bandwidth(1) : bw
+            let cold = MachineLimits.addThroughput(data, threads: threads, minimumAdds: min(data.count, 1 << 28), repeats: repeats)
+            let cached = MachineLimits.addThroughput(bytes: 256 << 10, threads: threads, minimumAdds: 1 << 28, repeats: repeats)
+            return Limits(bandwidthGBs: bw / 1e9, bandwidth1ThreadGBs: bw1 / 1e9, addsPerSecond: cold, addsPerSecondCached: cached)
+        }
+        if let data { return measure(data) }
+        let n = (512 << 20) / MemoryLayout<Float>.size
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { buffer.deallocate() }
+        MachineLimits.fillDistinct(buffer, count: n)
+        return measure(UnsafeBufferPointer(start: buffer, count: n))
+    }
+
+    /// Each figure's median over several measurements.
+    static func median(_ all: [Limits]) -> Limits {
+        func m(_ f: (Limits) -> Double) -> Double { Timing(all.map(f)).median }
+        return Limits(bandwidthGBs: m(\.bandwidthGBs), bandwidth1ThreadGBs: m(\.bandwidth1ThreadGBs), addsPerSecond: m(\.addsPerSecond),
+                      addsPerSecondCached: m(\.addsPerSecondCached))
     }
 }
 
@@ -360,22 +375,12 @@ enum ModelBench {
         var trace_overhead: [TraceOverhead]
         var kernel_check: [String: Double]
         var build_seconds: Double?
+        /// The limits the bounds use: medians of `limits_per_round` when measured per round.
+        var limits: Limits
+        var limits_per_round: [Limits]
 
         var buildSeconds: Double? { get { build_seconds } set { build_seconds = newValue } }
 
-        /// Recomputes every bound with `limits` (the bench takes the best limits measured in the run).
-        mutating func rebound(_ limits: Limits) {
-            dense_bound_ms_per_token = Double(weight_bytes_per_token) / (limits.bandwidthGBs * 1e9) * 1e3
-            dense_bandwidth_fraction = dense_bound_ms_per_token / dense.median
-            for i in spiking.indices {
-                let acs = spiking[i].synaptic_ops_per_token
-                spiking[i].bound_ms_per_token = acs / limits.addsPerSecond * 1e3
-                spiking[i].bound_cached_ms_per_token = acs / limits.addsPerSecondCached * 1e3
-                spiking[i].bound_distinct_columns_ms_per_token = spiking[i].distinct_column_bytes_per_token / (limits.bandwidthGBs * 1e9) * 1e3
-                spiking[i].bound_with_dense_parts_ms_per_token = spiking[i].bound_ms_per_token
-                    + spiking[i].dense_part_bytes_per_token / (limits.bandwidthGBs * 1e9) * 1e3
-            }
-        }
     }
 
     /// One configuration being timed: its own runner and recurrent state, decoding the shared token
@@ -425,31 +430,31 @@ enum ModelBench {
         return lane
     }
 
-    static func run(model: LanguageModel, name: String, tokenIDs: [Int], limits: Limits, options o: Options,
-                    log: inout BenchLog) throws -> Result {
+    static func run(model: LanguageModel, name: String, tokenIDs: [Int], limits: Limits, roundLimits: (() -> Limits)?,
+                    options o: Options, log: inout BenchLog) throws -> Result {
         let pass = ForwardPass(model: model)
         let unitCount = pass.index.units.count
 
         // Dense counts and bound.
         let baseline = pass.denseCountsPerToken()
         let weightBytesPerToken = baseline.reduce(0) { $0 + $1.weightsRead } * MemoryLayout<Float>.size
-        let denseBound = Double(weightBytesPerToken) / (limits.bandwidthGBs * 1e9) * 1e3
 
-        // Kernel check in this build: fast against reference on the first block's projections.
+        // Kernel check in this build: fast against reference on the first block's projections and
+        // (the first 4096 rows of) the head: max |Δ|, the worst fraction of the rounding bound, and
+        // whether 1 and 2 threads agree bit for bit.
         var check: [String: Double] = [:]
         let b0 = model.blocks[0]
-        for (label, p) in [("in_proj", b0.mixer.inProj), ("out_proj", b0.mixer.outProj)] + (b0.mlp.map { [("down_proj", $0.down)] } ?? []) {
-            let r = KernelCheck.denseAgainstReference(p, threads: o.threads)
+        var checked = [("in_proj", b0.mixer.inProj), ("out_proj", b0.mixer.outProj)] + (b0.mlp.map { [("down_proj", $0.down)] } ?? [])
+        let head = model.lmHead
+        let rows = min(head.fanOut, 4096)
+        checked.append(("lm_head", head.layout == .rowMajor
+            ? Projection(fanIn: head.fanIn, fanOut: rows, layout: .rowMajor, weights: Array(head.weights[0..<(rows * head.fanIn)]), bias: nil)
+            : head))
+        for (label, p) in checked where p.fanIn * p.fanOut <= 1 << 25 {
+            let r = KernelCheck.denseAgainstReference(p)
             check["\(label)_max_abs_difference"] = Double(r.maxAbsDifference)
-            check["\(label)_bit_identical"] = r.identical ? 1 : 0
-        }
-        if model.lmHead.layout == .rowMajor {
-            let head = model.lmHead
-            // The tied head is large: check its first 4096 rows only.
-            let rows = min(head.fanOut, 4096)
-            let part = Projection(fanIn: head.fanIn, fanOut: rows, layout: .rowMajor,
-                                  weights: Array(head.weights[0..<(rows * head.fanIn)]), bias: nil)
-            check["lm_head_rows_max_abs_difference"] = Double(KernelCheck.denseAgainstReference(part, threads: o.threads).maxAbsDifference)
+            check["\(label)_worst_fraction_of_bound"] = Double(r.worstFractionOfBound)
+            check["\(label)_threads_identical"] = r.threadsIdentical ? 1 : 0
         }
 
         // Spiking: placement all (lm_head stays dense), thresholds steered to target firing rates.
@@ -557,6 +562,7 @@ enum ModelBench {
         let lanes = [dense] + (dense1.map { [$0] } ?? []) + [silent] + spiking + traces.map(\.lane)
         log.note("\(name): timing \(lanes.count) configurations, \(o.runs) rounds of \(o.tokens) tokens after \(o.warmup) warm-up …")
         for lane in lanes { for _ in 0..<o.warmup { try lane.decode(tokenIDs, timed: false) } }
+        var perRound: [Limits] = []
         for round in 0..<o.runs {
             for k in 0..<lanes.count {
                 let lane = lanes[(k + round) % lanes.count]
@@ -565,7 +571,12 @@ enum ModelBench {
             }
             log.note(String(format: "  round %d: dense %.1f ms, no events %.1f ms, spiking %@ ms", round + 1, Timing(dense.samples).median,
                             Timing(silent.samples).median, spiking.map { String(format: "%.1f", $0.timing.median) }.joined(separator: " / ")))
+            if let roundLimits {
+                perRound.append(roundLimits())
+                log.note("  " + perRound.last!.summary(threads: o.threads))
+            }
         }
+        let limits = perRound.isEmpty ? limits : Limits.median(perRound)
         for i in sinks.indices { try sinks[i].finish() }
 
         // Results.
@@ -609,6 +620,7 @@ enum ModelBench {
                                  fraction: sinkTime / stepTime)
         }
         let d = dense.timing
+        let denseBound = Double(weightBytesPerToken) / (limits.bandwidthGBs * 1e9) * 1e3
         log.note(String(format: "\(name): dense %.2f ms/token (bound %.2f ms, %.0f%%); spiking %@ ms at %@", d.median, denseBound,
                         100 * denseBound / d.median, points.map { String(format: "%.1f", $0.ms_per_token) }.joined(separator: " / "),
                         points.map { String(format: "%.1f%%", 100 * $0.rate) }.joined(separator: " / ")))
@@ -617,7 +629,8 @@ enum ModelBench {
                       weight_bytes: weightBytes, weight_bytes_per_token: weightBytesPerToken, dense: d, dense_1thread: dense1?.timing,
                       dense_bound_ms_per_token: denseBound, dense_bandwidth_fraction: denseBound / d.median,
                       spiking_placement: placement.specification, timesteps: o.timesteps, spiking_fixed: fixed, spiking: points,
-                      spiking_proportionality_spread: spread, trace_overhead: overheads, kernel_check: check, build_seconds: nil)
+                      spiking_proportionality_spread: spread, trace_overhead: overheads, kernel_check: check, build_seconds: nil,
+                      limits: limits, limits_per_round: perRound)
     }
 
     /// Run metadata for a trace sink of the bench's spiking run.
@@ -748,7 +761,8 @@ struct BenchReport: Encodable {
     var bandwidth_1thread_gbs: Double
     var adds_per_second: Double
     var adds_per_second_cached: Double
-    /// The limits as measured at the start and at the end of the run; the figures above are the best of each.
+    /// The limits as measured before the model was built (over a fresh 512 MiB buffer), then after each
+    /// timed round (over the model's embedding); the figures above are the medians of the rounds.
     var limits_measured: [Limits]
     var weight_bytes: Int
     var weight_bytes_per_token: Int

@@ -4,16 +4,19 @@ import MarsimCore
 import Testing
 
 /// The optimised kernels against the straightforward reference kernels, on random shapes including
-/// odd sizes (tails shorter than a SIMD step, fewer than 4 columns or events, single rows).
+/// odd sizes (tails shorter than a SIMD step, fewer than 4 columns or events, fewer terms than the
+/// two-halves split needs, single rows).
 ///
-/// Tolerances:
-/// - column-major dense and event delivery are expected **bit-identical** to the reference: the fast
-///   kernels keep each output's additions in the reference order, as separate multiply and add;
-/// - row-major dense (a tied lm_head) sums each row in 8 lanes, so it differs from the sequential
-///   reference by rounding only. Both are recursive sums of n products, each within γ_n·Σ|w·x|
-///   (γ_n ≈ n·u, u = 2⁻²⁴) of the exact value, so they differ by at most 2·n·u·Σ|w·x|
-///   = n·ulpOfOne·Σ|w·x|: that is the tolerance.
-/// Whatever the kernel, results must be identical for 1, 2 and 3 threads.
+/// Tolerance: the fast kernels sum each output in a different order from the sequential reference —
+/// column-major dense and event delivery in two fixed halves (A + B, then the bias), row-major dense
+/// (a tied lm_head) in 8 lanes. Any such order sums the same n + 1 terms (the products and the bias)
+/// with a rounding error of at most γ_n·Σ|term|, γ_n ≈ n·u, u = 2⁻²⁴ (Higham, Accuracy and Stability
+/// of Numerical Algorithms, §4.2), so two orders differ by at most 2·(n + 1)·u·Σ|term|
+/// = (n + 1)·ulpOfOne·Σ|term|: each output is checked against that bound. (Observed differences
+/// are a few ulps, far below it.)
+///
+/// Exact: results must be identical for 1, 2, 3 and 4 threads, on the parallel path and on the
+/// single-thread path, and for any output sub-range.
 @Suite("Kernels")
 struct KernelTests {
     static let fanIns = [1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 64, 130]
@@ -37,62 +40,78 @@ struct KernelTests {
         return out
     }
 
-    @Test("column-major dense: fast kernel bit-identical to the reference, any thread count")
-    func columnMajorDense() {
+    static func single(_ p: Projection, _ x: [Float]) -> [Float] {
+        var out = [Float](repeating: .nan, count: p.fanOut)
+        fastDenseProject(&out, x, p, outputs: 0..<p.fanOut)
+        return out
+    }
+
+    /// |fast − reference| ≤ (n + 1)·ulpOfOne·Σ|terms| for every output.
+    static func expectWithinBound(_ fast: [Float], _ reference: [Float], terms n: Int, magnitude: (Int) -> Float, _ label: String) {
+        for o in fast.indices {
+            let tolerance = Float(n + 1) * Float.ulpOfOne * magnitude(o)
+            #expect(abs(fast[o] - reference[o]) <= tolerance, "\(label) output \(o): \(fast[o]) vs \(reference[o])")
+        }
+    }
+
+    /// Σ_i |W[o, i]·x[i]| + |b[o]|.
+    static func denseMagnitude(_ p: Projection, _ x: [Float]) -> (Int) -> Float {
+        { o in
+            var m: Float = abs(p.bias?[o] ?? 0)
+            for i in 0..<p.fanIn { m += abs(p.weight(out: o, in: i) * x[i]) }
+            return m
+        }
+    }
+
+    @Test("dense, both layouts: within the rounding bound of the reference; identical for any thread count")
+    func dense() {
         var rng = SplitMix64(seed: 21)
-        for fanIn in Self.fanIns {
-            for fanOut in Self.fanOuts {
-                let p = Self.randomProjection(&rng, fanIn: fanIn, fanOut: fanOut, layout: .columnMajor, bias: (fanIn + fanOut) % 2 == 0)
-                let x = (0..<fanIn).map { _ in Float(rng.unit() - 0.5) * 4 }
-                let expected = Self.reference(p, x)
-                var fast = [Float](repeating: .nan, count: fanOut)
-                fastDenseProject(&fast, x, p, outputs: 0..<fanOut)
-                #expect(fast == expected, "fanIn \(fanIn) fanOut \(fanOut)")
-                for threads in [1, 2, 3] {
-                    #expect(Self.parallel(p, x, threads: threads) == expected, "fanIn \(fanIn) fanOut \(fanOut) threads \(threads)")
+        for layout in [Projection.Layout.columnMajor, .rowMajor] {
+            for fanIn in Self.fanIns + (layout == .rowMajor ? [517, 2048] : [517]) {
+                for fanOut in Self.fanOuts {
+                    let p = Self.randomProjection(&rng, fanIn: fanIn, fanOut: fanOut, layout: layout, bias: (fanIn + fanOut) % 2 == 0)
+                    let x = (0..<fanIn).map { _ in Float(rng.unit() - 0.5) * 4 }
+                    let label = "\(layout) fanIn \(fanIn) fanOut \(fanOut)"
+                    let fast = Self.single(p, x)
+                    Self.expectWithinBound(fast, Self.reference(p, x), terms: fanIn, magnitude: Self.denseMagnitude(p, x), label)
+                    for threads in [1, 2, 3, 4] {
+                        #expect(Self.parallel(p, x, threads: threads) == fast, "\(label) threads \(threads)")
+                    }
                 }
             }
         }
     }
 
-    @Test("column-major dense: an output sub-range computes exactly those outputs")
-    func columnMajorSubrange() {
+    @Test("dense, both layouts: an output sub-range computes exactly those outputs, with the same bits")
+    func outputSubranges() {
         var rng = SplitMix64(seed: 22)
-        let p = Self.randomProjection(&rng, fanIn: 37, fanOut: 203, layout: .columnMajor, bias: true)
-        let x = (0..<37).map { _ in Float(rng.unit() - 0.5) }
-        let expected = Self.reference(p, x)
-        for (lo, hi) in [(0, 1), (5, 22), (17, 203), (200, 203), (0, 203)] {
-            var out = [Float](repeating: .nan, count: 203)
-            fastDenseProject(&out, x, p, outputs: lo..<hi)
-            #expect(Array(out[lo..<hi]) == Array(expected[lo..<hi]))
-            #expect(out[..<lo].allSatisfy(\.isNaN) && out[hi...].allSatisfy(\.isNaN), "writes outside \(lo)..<\(hi)")
+        for layout in [Projection.Layout.columnMajor, .rowMajor] {
+            let p = Self.randomProjection(&rng, fanIn: 37, fanOut: 203, layout: layout, bias: true)
+            let x = (0..<37).map { _ in Float(rng.unit() - 0.5) }
+            let full = Self.single(p, x)
+            for (lo, hi) in [(0, 1), (1, 203), (5, 22), (17, 203), (200, 203), (0, 203)] {
+                var out = [Float](repeating: .nan, count: 203)
+                fastDenseProject(&out, x, p, outputs: lo..<hi)
+                #expect(Array(out[lo..<hi]) == Array(full[lo..<hi]), "\(layout) \(lo)..<\(hi)")
+                #expect(out[..<lo].allSatisfy(\.isNaN) && out[hi...].allSatisfy(\.isNaN), "writes outside \(lo)..<\(hi)")
+            }
         }
     }
 
-    @Test("row-major dense (tied head): within n·ulp·Σ|w·x| of the reference, identical for any thread count")
-    func rowMajorDense() {
-        var rng = SplitMix64(seed: 23)
-        for fanIn in Self.fanIns + [517, 2048] {
-            for fanOut in Self.fanOuts {
-                let p = Self.randomProjection(&rng, fanIn: fanIn, fanOut: fanOut, layout: .rowMajor, bias: fanOut % 3 == 0)
-                let x = (0..<fanIn).map { _ in Float(rng.unit() - 0.5) * 4 }
-                let expected = Self.reference(p, x)
-                let one = Self.parallel(p, x, threads: 1)
-                for o in 0..<fanOut {
-                    var magnitude: Float = 0
-                    for i in 0..<fanIn { magnitude += abs(p.weight(out: o, in: i) * x[i]) }
-                    magnitude += abs(p.bias?[o] ?? 0)
-                    let tolerance = Float(fanIn + 1) * Float.ulpOfOne * magnitude
-                    #expect(abs(one[o] - expected[o]) <= tolerance, "fanIn \(fanIn) fanOut \(fanOut) row \(o)")
-                }
-                #expect(Self.parallel(p, x, threads: 2) == one)
-                #expect(Self.parallel(p, x, threads: 3) == one)
-                // A row gives the same bits whether it falls in a group of 4 or in the tail.
-                var shifted = [Float](repeating: .nan, count: fanOut)
-                if fanOut > 1 {
-                    fastDenseProject(&shifted, x, p, outputs: 1..<fanOut)
-                    #expect(Array(shifted[1...]) == Array(one[1...]))
-                }
+    @Test("Llamba-1B-sized column-major projections: within the bound of the reference; 1 and 2 threads identical")
+    func largeShapes() {
+        var rng = SplitMix64(seed: 26)
+        for (fanIn, fanOut) in [(2048, 4256), (8192, 2048)] {
+            let p = Self.randomProjection(&rng, fanIn: fanIn, fanOut: fanOut, layout: .columnMajor, bias: false)
+            let x = (0..<fanIn).map { _ in Float(rng.unit() - 0.5) * 4 }
+            let one = Self.parallel(p, x, threads: 1)
+            #expect(Self.parallel(p, x, threads: 2) == one)
+            #expect(Self.single(p, x) == one)
+            let expected = Self.reference(p, x)
+            // Per-output bound on a sample of outputs (the full Σ|w·x| for all of them is slow in debug builds).
+            let magnitude = Self.denseMagnitude(p, x)
+            for o in stride(from: 0, to: fanOut, by: 97) {
+                #expect(abs(one[o] - expected[o]) <= Float(fanIn + 1) * Float.ulpOfOne * magnitude(o), "\(fanIn)×\(fanOut) output \(o)")
             }
         }
     }
@@ -107,24 +126,37 @@ struct KernelTests {
         return events
     }
 
-    @Test("event delivery: fast kernel bit-identical to the reference, any thread count")
+    @Test("event delivery: within the rounding bound of the reference; identical for any thread count and sub-range")
     func eventDelivery() {
         var rng = SplitMix64(seed: 24)
         for fanIn in [1, 3, 9, 64] {
             for fanOut in Self.fanOuts {
-                for count in [0, 1, 2, 3, 4, 5, 11, 40] {
+                for count in [0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 40] {
                     let p = Self.randomProjection(&rng, fanIn: fanIn, fanOut: fanOut, layout: .columnMajor, bias: count % 2 == 1)
                     let v = (0..<fanIn).map { _ in Float(rng.unit()) + 0.05 }
                     let events = Self.randomEvents(&rng, fanIn: fanIn, count: count)
+                    let label = "fanIn \(fanIn) fanOut \(fanOut) events \(count)"
                     var expected = [Float](repeating: .nan, count: fanOut)
                     deliverEvents(&expected, events: events, thresholds: v, p, outputs: 0..<fanOut)
                     var fast = [Float](repeating: .nan, count: fanOut)
                     fastDeliverEvents(&fast, events: events, thresholds: v, p, outputs: 0..<fanOut)
-                    #expect(fast == expected, "fanIn \(fanIn) fanOut \(fanOut) events \(count)")
-                    for threads in [1, 2, 3] {
+                    Self.expectWithinBound(fast, expected, terms: count, magnitude: { o in
+                        var m: Float = abs(p.bias?[o] ?? 0)
+                        for e in 0..<count {
+                            let i = Int(events.channels[e])
+                            m += abs(v[i] * p.weight(out: o, in: i))
+                        }
+                        return m
+                    }, label)
+                    for threads in [1, 2, 3, 4] {
                         var out = [Float](repeating: .nan, count: fanOut)
                         parallelDeliverEvents(&out, events: events, thresholds: v, p, threads: threads, minimumWork: 0)
-                        #expect(out == expected, "fanIn \(fanIn) fanOut \(fanOut) events \(count) threads \(threads)")
+                        #expect(out == fast, "\(label) threads \(threads)")
+                    }
+                    if fanOut > 2 {
+                        var part = [Float](repeating: .nan, count: fanOut)
+                        fastDeliverEvents(&part, events: events, thresholds: v, p, outputs: 1..<(fanOut - 1))
+                        #expect(Array(part[1..<(fanOut - 1)]) == Array(fast[1..<(fanOut - 1)]), "\(label)")
                     }
                 }
             }

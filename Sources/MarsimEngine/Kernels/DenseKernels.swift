@@ -1,7 +1,7 @@
 // Dense fp32 kernels for one token (decode step). Legend: D d_model, I inner width (H·P),
 // H heads, P head_dim, N d_state, G groups, K conv kernel, C conv channels, V vocabulary.
 // Parameters go outputs first, then inputs. `denseProject` is the straightforward reference kernel;
-// the optimised ones below (`fastDenseProject`, used by `parallelDenseProject`) are tested against it.
+// the optimised ones below (`fastDenseProject`, `parallelDenseProject`) are tested against it.
 import Foundation
 import MarsimCheckpoint
 
@@ -71,33 +71,51 @@ func denseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// Column-major GEMV over outputs lo..<hi: out[o] = Σ_i x[i]·W[i][o], columns taken 4 at a time so
-/// each load and store of an output is shared by 4 weight streams; 16 outputs per step (2 × SIMD8).
-///
-/// Bit-identical to the reference (`denseProject`, column-major): every output still sees
-/// `out = out + x[i]·W[i][o]` for i = 0, 1, 2 … in that order, as separate multiply and add (Swift
-/// does not contract them into FMAs), so neither the grouping nor the split changes a bit.
-/// - out: (fanOut)  - x: (fanIn)  - w: fanIn columns of fanOut
+// MARK: Two-halves accumulation (column-major dense and event delivery)
+//
+// Both column-major products are sums of scaled weight columns: out[o] = Σ_k s_k·col_k[o] (+ b[o]),
+// with k over input channels (dense) or events (spiking). The fast kernels split the k range into two
+// fixed halves at `halfSplit(n)` and compute, for every output,
+//
+//     out[o] = (A[o] + B[o]) + b[o],   A = Σ_{k < split} s_k·col_k[o],   B = Σ_{k ≥ split} s_k·col_k[o],
+//
+// each half summed in order from 0. Two threads each take one half and read whole columns — one
+// contiguous run of memory for consecutive dense columns — instead of half of every column (+10–25%
+// bandwidth at Llamba-1B shapes). The split depends only on n, never on the thread count, and outputs
+// may be divided further among more threads without changing any output's arithmetic, so results
+// are identical for every thread count. They differ from the sequential reference kernels by
+// rounding only (KernelTests bounds the difference).
+
+/// Where the fast column-major kernels split n terms: ⌊n/2⌋ rounded down to a multiple of 4 (0 when n < 8).
+@inline(__always) func halfSplit(_ n: Int) -> Int { n / 8 * 4 }
+
+/// out[o] += Σ_{k in terms} scale_k·col_k[o] for o in lo..<hi, in order of k: 4 terms per pass so each
+/// load and store of an output is shared by 4 weight streams, 32 outputs (4 × SIMD8) per step.
+/// `term(k)` gives the scale and the column (indexed by absolute output o).
 @inline(__always)
-func denseColumnsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                      fanIn: Int, fanOut: Int, lo: Int, hi: Int) {
-    guard lo < hi else { return }
-    (out + lo).update(repeating: 0, count: hi - lo)
-    var i = 0
-    while i + 4 <= fanIn {
-        let s0 = x[i], s1 = x[i + 1], s2 = x[i + 2], s3 = x[i + 3]
-        let x0 = SIMD8<Float>(repeating: s0), x1 = SIMD8<Float>(repeating: s1)
-        let x2 = SIMD8<Float>(repeating: s2), x3 = SIMD8<Float>(repeating: s3)
-        let c0 = w + i * fanOut, c1 = c0 + fanOut, c2 = c1 + fanOut, c3 = c2 + fanOut
+func accumulateColumns(_ out: UnsafeMutablePointer<Float>, lo: Int, hi: Int, terms: Range<Int>,
+                       _ term: (Int) -> (Float, UnsafePointer<Float>)) {
+    var k = terms.lowerBound
+    let end = terms.upperBound
+    while k + 4 <= end {
+        let (s0, c0) = term(k), (s1, c1) = term(k + 1), (s2, c2) = term(k + 2), (s3, c3) = term(k + 3)
+        let v0 = SIMD8<Float>(repeating: s0), v1 = SIMD8<Float>(repeating: s1)
+        let v2 = SIMD8<Float>(repeating: s2), v3 = SIMD8<Float>(repeating: s3)
         var o = lo
-        while o + 16 <= hi {
-            var a = load8(out + o), b = load8(out + o + 8)
-            a = a + x0 * load8(c0 + o); b = b + x0 * load8(c0 + o + 8)
-            a = a + x1 * load8(c1 + o); b = b + x1 * load8(c1 + o + 8)
-            a = a + x2 * load8(c2 + o); b = b + x2 * load8(c2 + o + 8)
-            a = a + x3 * load8(c3 + o); b = b + x3 * load8(c3 + o + 8)
-            store8(out + o, a); store8(out + o + 8, b)
-            o += 16
+        while o + 32 <= hi {
+            var a = load8(out + o), b = load8(out + o + 8), c = load8(out + o + 16), d = load8(out + o + 24)
+            a = a + v0 * load8(c0 + o); b = b + v0 * load8(c0 + o + 8); c = c + v0 * load8(c0 + o + 16); d = d + v0 * load8(c0 + o + 24)
+            a = a + v1 * load8(c1 + o); b = b + v1 * load8(c1 + o + 8); c = c + v1 * load8(c1 + o + 16); d = d + v1 * load8(c1 + o + 24)
+            a = a + v2 * load8(c2 + o); b = b + v2 * load8(c2 + o + 8); c = c + v2 * load8(c2 + o + 16); d = d + v2 * load8(c2 + o + 24)
+            a = a + v3 * load8(c3 + o); b = b + v3 * load8(c3 + o + 8); c = c + v3 * load8(c3 + o + 16); d = d + v3 * load8(c3 + o + 24)
+            store8(out + o, a); store8(out + o + 8, b); store8(out + o + 16, c); store8(out + o + 24, d)
+            o += 32
+        }
+        while o + 8 <= hi {
+            var a = load8(out + o)
+            a = a + v0 * load8(c0 + o); a = a + v1 * load8(c1 + o); a = a + v2 * load8(c2 + o); a = a + v3 * load8(c3 + o)
+            store8(out + o, a)
+            o += 8
         }
         while o < hi {
             var a = out[o]
@@ -105,19 +123,74 @@ func denseColumnsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
             out[o] = a
             o += 1
         }
-        i += 4
+        k += 4
     }
-    while i < fanIn {
-        let s0 = x[i], x0 = SIMD8<Float>(repeating: s0)
-        let c0 = w + i * fanOut
+    while k < end {
+        let (s0, c0) = term(k)
+        let v0 = SIMD8<Float>(repeating: s0)
         var o = lo
         while o + 8 <= hi {
-            store8(out + o, load8(out + o) + x0 * load8(c0 + o))
+            store8(out + o, load8(out + o) + v0 * load8(c0 + o))
             o += 8
         }
         while o < hi { out[o] = out[o] + s0 * c0[o]; o += 1 }
-        i += 1
+        k += 1
     }
+}
+
+/// One worker's share of a two-halves sum: half `half` (0: A, 1: B) over outputs lo..<hi, written
+/// from 0 into `target` (indexed by absolute output).
+@inline(__always)
+func accumulateHalf(_ target: UnsafeMutablePointer<Float>, half: Int, count n: Int, lo: Int, hi: Int,
+                    _ term: (Int) -> (Float, UnsafePointer<Float>)) {
+    guard lo < hi else { return }
+    (target + lo).update(repeating: 0, count: hi - lo)
+    let split = halfSplit(n)
+    accumulateColumns(target, lo: lo, hi: hi, terms: half == 0 ? 0..<split : split..<n, term)
+}
+
+/// out[o] = (out[o] + b[o]) + bias[o]: the final step of a two-halves sum.
+@inline(__always)
+func combineHalves(_ out: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, bias: [Float]?, lo: Int, hi: Int) {
+    if let bias {
+        bias.withUnsafeBufferPointer { bp in
+            let c = bp.baseAddress!
+            for o in lo..<hi { out[o] = (out[o] + b[o]) + c[o] }
+        }
+    } else {
+        for o in lo..<hi { out[o] = out[o] + b[o] }
+    }
+}
+
+/// A two-halves sum over outputs lo..<hi on the calling thread.
+@inline(__always)
+func twoHalvesSum(_ out: UnsafeMutablePointer<Float>, count n: Int, bias: [Float]?, lo: Int, hi: Int,
+                  _ term: (Int) -> (Float, UnsafePointer<Float>)) {
+    guard lo < hi else { return }
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: hi - lo)
+    defer { scratch.deallocate() }
+    let b = scratch - lo
+    accumulateHalf(out, half: 0, count: n, lo: lo, hi: hi, term)
+    accumulateHalf(b, half: 1, count: n, lo: lo, hi: hi, term)
+    combineHalves(out, b, bias: bias, lo: lo, hi: hi)
+}
+
+/// A two-halves sum over all `fanOut` outputs, the halves (and, beyond 2 threads, output chunks of
+/// them) spread over `threads` workers. `term` must be safe to call from several threads.
+func parallelTwoHalvesSum(_ out: UnsafeMutablePointer<Float>, count n: Int, fanOut: Int, bias: [Float]?, threads: Int,
+                          _ term: @escaping @Sendable (Int) -> (Float, UnsafePointer<Float>)) {
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(fanOut, 1))
+    defer { scratch.deallocate() }
+    let chunk = outputChunk(fanOut, threads: max(1, threads / 2))
+    let chunks = max(1, (fanOut + chunk - 1) / chunk)
+    let outAddress = Int(bitPattern: out), scratchAddress = Int(bitPattern: scratch)
+    DispatchQueue.concurrentPerform(iterations: 2 * chunks) { u in
+        let half = u / chunks, c = u % chunks
+        let lo = c * chunk, hi = min(fanOut, lo + chunk)
+        let target = UnsafeMutablePointer<Float>(bitPattern: half == 0 ? outAddress : scratchAddress)!
+        accumulateHalf(target, half: half, count: n, lo: lo, hi: hi, term)
+    }
+    combineHalves(out, scratch, bias: bias, lo: 0, hi: fanOut)
 }
 
 /// One row's dot product as the row-major fast kernel computes it: 8 lanes over i = 8k + lane,
@@ -169,25 +242,28 @@ func denseRowsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>
     }
 }
 
-/// The optimised dense projection over the output channels `outputs`, bias included.
-/// Column-major: bit-identical to `denseProject`. Row-major: within float rounding of it (see `denseRowsFast`).
+/// The optimised dense projection over the output channels `outputs`, bias included, on the calling thread.
+/// Column-major: the two-halves sum (identical to `parallelDenseProject` for any thread count).
+/// Row-major: `denseRowsFast`. Both within float rounding of `denseProject` (see KernelTests).
 func fastDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, outputs: Range<Int>) {
-    let fanOut = p.fanOut, fanIn = p.fanIn
+    let fanOut = p.fanOut, fanIn = p.fanIn, lo = outputs.lowerBound, hi = outputs.upperBound
+    guard lo < hi else { return }
     p.weights.withUnsafeBufferPointer { wb in
-        guard let w = wb.baseAddress else {
-            for o in outputs { out[o] = 0 }
-            return
-        }
         switch p.layout {
         case .columnMajor:
-            denseColumnsFast(out, x, w, fanIn: fanIn, fanOut: fanOut, lo: outputs.lowerBound, hi: outputs.upperBound)
+            let w = wb.baseAddress ?? UnsafePointer(out)  // no weights: no terms are read
+            twoHalvesSum(out, count: fanIn, bias: p.bias, lo: lo, hi: hi) { i in (x[i], w + i * fanOut) }
         case .rowMajor:
-            denseRowsFast(out, x, w, fanIn: fanIn, lo: outputs.lowerBound, hi: outputs.upperBound)
-        }
-    }
-    if let bias = p.bias {
-        bias.withUnsafeBufferPointer { b in
-            for o in outputs { out[o] = out[o] + b[o] }
+            if let w = wb.baseAddress {
+                denseRowsFast(out, x, w, fanIn: fanIn, lo: lo, hi: hi)
+            } else {
+                (out + lo).update(repeating: 0, count: hi - lo)
+            }
+            if let bias = p.bias {
+                bias.withUnsafeBufferPointer { b in
+                    for o in lo..<hi { out[o] = out[o] + b[o] }
+                }
+            }
         }
     }
 }
@@ -197,21 +273,33 @@ func fastDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Flo
     ((count + threads - 1) / threads + 15) / 16 * 16
 }
 
-/// `fastDenseProject` with the output channels split over `threads` workers. Each output is computed
-/// by the same sequence of operations whatever the thread count, so results are identical.
-/// Below `minimumWork` multiply-accumulates one thread does it (a second costs more than it saves).
+/// `fastDenseProject` over all outputs, spread over `threads` workers: column-major by halves of the
+/// input channels (each worker reads whole, consecutive columns), row-major by rows. Results are
+/// identical for every thread count. Below `minimumWork` multiply-accumulates one thread does it
+/// (a second costs more than it saves).
 func parallelDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, threads: Int,
                           minimumWork: Int = 1 << 18) {
-    guard threads > 1, p.fanIn * p.fanOut >= minimumWork else {
+    guard threads > 1, p.fanIn > 0, p.fanOut > 0, p.fanIn * p.fanOut >= minimumWork else {
         fastDenseProject(out, x, p, outputs: 0..<p.fanOut)
         return
     }
-    let chunk = outputChunk(p.fanOut, threads: threads)
-    let workers = (p.fanOut + chunk - 1) / chunk
-    let outAddress = Int(bitPattern: out), xAddress = Int(bitPattern: x)
-    DispatchQueue.concurrentPerform(iterations: workers) { t in
-        let lo = t * chunk, hi = min(p.fanOut, lo + chunk)
-        guard lo < hi else { return }
-        fastDenseProject(UnsafeMutablePointer<Float>(bitPattern: outAddress)!, UnsafePointer<Float>(bitPattern: xAddress)!, p, outputs: lo..<hi)
+    let fanOut = p.fanOut
+    switch p.layout {
+    case .columnMajor:
+        p.weights.withUnsafeBufferPointer { wb in
+            let w = Int(bitPattern: wb.baseAddress!), xAddress = Int(bitPattern: x)
+            parallelTwoHalvesSum(out, count: p.fanIn, fanOut: fanOut, bias: p.bias, threads: threads) { i in
+                (UnsafePointer<Float>(bitPattern: xAddress)![i], UnsafePointer<Float>(bitPattern: w)! + i * fanOut)
+            }
+        }
+    case .rowMajor:
+        let chunk = outputChunk(fanOut, threads: threads)
+        let workers = (fanOut + chunk - 1) / chunk
+        let outAddress = Int(bitPattern: out), xAddress = Int(bitPattern: x)
+        DispatchQueue.concurrentPerform(iterations: workers) { t in
+            let lo = t * chunk, hi = min(fanOut, lo + chunk)
+            guard lo < hi else { return }
+            fastDenseProject(UnsafeMutablePointer<Float>(bitPattern: outAddress)!, UnsafePointer<Float>(bitPattern: xAddress)!, p, outputs: lo..<hi)
+        }
     }
 }

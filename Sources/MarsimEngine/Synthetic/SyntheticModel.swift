@@ -9,7 +9,8 @@ public enum SyntheticShape: String, CaseIterable, Sendable {
     case tiny
     /// Llamba-1B (DESIGN.md §3) as a Bamba model with Mamba-2 mixers: D 2048, 16 layers, MLP 8192,
     /// 32 heads × 64, N 64, G 1, conv 4, vocabulary 128256, lm_head **tied** to the embedding (as in
-    /// Cartesia's Llamba-1B): 1.48 B parameters, 5.9 GB in fp32.
+    /// Cartesia's Llamba-1B): I = H·P = 2048, in_proj 2048 → 4256 ([z 2048, xBC 2176, dt 32]),
+    /// 1.27 B parameters, 5.10 GB in fp32.
     case llamba1b = "llamba-1b"
 
     public var modelShape: ModelShape {
@@ -35,12 +36,14 @@ public enum SyntheticShape: String, CaseIterable, Sendable {
 
 /// Deterministic random weights for a Bamba-shaped `LanguageModel`, for benchmarks (no download).
 ///
-/// Generator: every tensor has a name (`layers.3.mixer.in_proj`, …) and a seed
-/// `splitmix64(seed ^ fnv1a64(name))`; element j takes 24 bits of `splitmix64(tensorSeed + ⌊j/2⌋·φ)`
-/// (φ = 0x9E3779B97F4A7C15; even j the high, odd j the low bits) as u ∈ [0, 1). The value of an
-/// element therefore depends only on (seed, name, j): the same for every thread count, and tensors
-/// are filled in parallel chunks straight into their final layout (column-major projections, a
-/// row-major embedding shared by a tied head), so no weight is ever copied or transposed.
+/// Generator (counter-based, so any element can be computed on its own): with `mix(z)` one SplitMix64
+/// step (z + φ, then the SplitMix64 finaliser; φ = 0x9E3779B97F4A7C15), every tensor has a name
+/// (`layers.3.mixer.in_proj`, …) and a seed `ts = mix(seed ^ fnv1a64(name))`; elements 2k and 2k + 1
+/// take the top and the low 24 bits of `mix(ts + k·φ)` as u = bits / 2²⁴ ∈ [0, 1). Element j of a
+/// projection is its j-th value in column-major order (`weights[i·fanOut + o]`, i.e. W[o, i]). The
+/// value of an element therefore depends only on (seed, name, j): the same for every thread count;
+/// tensors are filled in parallel chunks straight into their final layout (column-major
+/// projections, a row-major embedding shared by a tied head), so no weight is copied or transposed.
 ///
 /// Distributions (PyTorch defaults / Mamba-2 initialisation):
 /// - projections W ~ U(−1/√fanIn, 1/√fanIn) (nn.Linear), no biases (Bamba: mamba_proj_bias, mlp_bias false);
@@ -50,7 +53,8 @@ public enum SyntheticShape: String, CaseIterable, Sendable {
 /// - dt_bias = softplus⁻¹(dt), dt log-uniform in [0.001, 0.1]; A_log = ln U(1, 16); D = 1;
 /// - every norm weight = 1; eps 1e-5; time_step_limit (0, ∞); silu after the conv.
 ///
-/// Speed: about 1.5 G values in a couple of seconds on 2 threads (bounded by page faults).
+/// Speed: Llamba-1B's 1.27 G values take a few seconds on 2 threads, mostly the kernel zeroing fresh
+/// pages (the values themselves cost ~1 ns per pair).
 public enum SyntheticModel {
     /// The default seed ("marsim" in ASCII).
     public static let defaultSeed: UInt64 = 0x6D61_7273_696D
