@@ -125,7 +125,7 @@ public struct BenchCommand: ParsableCommand {
             let best = synthetic.limits
             var fixture: ModelBench.Result? = nil
             if !noFixture {
-                let directory = CheckpointOptions.embeddedCheckpoint
+                let directory = CheckpointOptions().resolvedDirectory()
                 if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
                     log.note("tiny fixture \(directory.lastPathComponent) …")
                     let checkpoint = try Checkpoint.load(directory)

@@ -1,6 +1,7 @@
 import MarsimCheckpoint
 import MarsimCore
 @testable import MarsimEngine
+import MarsimTestSupport
 import Testing
 
 /// The optimised kernels against the straightforward reference kernels, on random shapes including
