@@ -41,26 +41,32 @@ public struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure dense and spiking decode speed (ms per token) against the machine's bandwidth and add limits.",
         discussion: """
-        Builds a synthetic model of the chosen shape with deterministic random weights (no download;
-        see SyntheticModel) and also runs the embedded tiny checkpoint (checkpoints/tiny-llamba-bytes).
-        Per token, after warm-up, as medians with min–max: dense decode; spiking decode (placement all,
-        T = 4, lm_head dense) with thresholds steered to about 5%, 20% and 50% firing, timed on the
-        spiking forward pass alone (ForwardPass.step with a SpikingRunner — `simulate` also runs the
-        dense model beside it for fidelity, which this excludes); the cost of handing each token's
-        activity to a trace sink at levels events and counts; peak resident memory. Limits measured
-        in the same run: read bandwidth (sum over 512 MiB, all threads) → dense bound = weight bytes
-        per token ÷ bandwidth; event-style add throughput from DRAM → spiking bound = ACs ÷ adds/s.
-        Use a release build: make release && .build/release/marsim bench --shape llamba-1b
+        Builds a synthetic model of the chosen shape with deterministic random weights (no download; \
+        see SyntheticModel) and also runs a checkpoint (--checkpoint, default the embedded \
+        checkpoints/tiny-llamba-bytes; --no-fixture skips it).
+
+        Per token, after warm-up, as medians with min–max over interleaved rounds: dense decode; \
+        spiking decode (placement all, T = 4, lm_head dense) with thresholds steered to about 5%, 20% \
+        and 50% firing, timing the spiking forward pass alone (ForwardPass.step with a SpikingRunner; \
+        `simulate` also runs the dense model beside it for fidelity, which this excludes); the cost \
+        of handing each token's activity to a trace sink at levels events and counts; peak resident \
+        memory.
+
+        Limits measured in the same run, after every round: read bandwidth (a sum over the model's \
+        embedding, all threads) gives the dense bound = weight bytes per token ÷ bandwidth; add \
+        throughput (weight columns streamed from DRAM) gives the spiking bound = ACs ÷ adds per second.
+
+        Time a release build: make release && .build/release/marsim bench --shape llamba-1b
         """
     )
 
     @Option(help: "Synthetic model shape: tiny (the embedded checkpoint's shape) or llamba-1b (1.27 B parameters, 5.1 GB of fp32 weights).")
     var shape: SyntheticShape = .llamba1b
 
-    @Option(help: "Timed tokens per run.")
+    @Option(help: "Timed tokens per configuration and round.")
     var tokens: Int = 8
 
-    @Option(help: "Timed runs (each after its own warm-up token); figures are medians over all timed tokens.")
+    @Option(help: "Timed rounds: in each, every configuration decodes one untimed and --tokens timed tokens; figures are medians over all timed tokens.")
     var runs: Int = 3
 
     @Option(help: "Untimed warm-up tokens before the first run.")
@@ -75,7 +81,10 @@ public struct BenchCommand: ParsableCommand {
     @Option(help: "Ticks per token T of the spiking runs.")
     var timesteps: Int = 4
 
-    @Flag(help: "Skip the embedded tiny checkpoint.")
+    @OptionGroup(title: "Checkpoint benchmarked beside the synthetic model")
+    var checkpointOptions: CheckpointOptions
+
+    @Flag(help: "Skip the checkpoint (by default the embedded tiny one).")
     var noFixture = false
 
     @Flag(help: "Print one JSON object instead of a table.")
@@ -125,9 +134,9 @@ public struct BenchCommand: ParsableCommand {
             let best = synthetic.limits
             var fixture: ModelBench.Result? = nil
             if !noFixture {
-                let directory = CheckpointOptions().resolvedDirectory()
+                let directory = checkpointOptions.resolvedDirectory()
                 if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
-                    log.note("tiny fixture \(directory.lastPathComponent) …")
+                    log.note("checkpoint \(directory.lastPathComponent) …")
                     let checkpoint = try Checkpoint.load(directory)
                     var ids = (try? Data(contentsOf: directory.appendingPathComponent("heldout.txt"))).map { Array($0).map(Int.init) } ?? []
                     if ids.count < tokenIDs.count || checkpoint.model.shape.vocabSize < 256 {
@@ -136,7 +145,7 @@ public struct BenchCommand: ParsableCommand {
                     fixture = try ModelBench.run(model: checkpoint.model, name: "checkpoint \(directory.lastPathComponent)", tokenIDs: ids,
                                                  limits: best, roundLimits: nil, options: options, log: &log)
                 } else {
-                    log.note("tiny fixture not found at \(directory.path); skipped")
+                    log.note("no checkpoint at \(directory.path); skipped")
                 }
             }
             let report = BenchReport(shape: shape.rawValue, model: synthetic, fixture: fixture, limits: best,
