@@ -99,10 +99,11 @@ public struct BenchCommand: ParsableCommand {
     }
 
     /// SEAM (trace writer): the sink whose per-token cost `trace_overhead` reports. Today a no-op.
-    /// When MarsimTrace's HDF5 TraceWriter lands, make it conform to `TokenSink` (consume = append one
-    /// token, finish = close) and return it here, writing under `directory` (a fresh temporary
-    /// directory the bench deletes afterwards), e.g.
-    /// `try TraceWriter(url: directory.appendingPathComponent("\(level).h5"), level: level, metadata: metadata)`.
+    /// To measure MarsimTrace's HDF5 writer, `import MarsimTrace`, make it a sink —
+    /// `extension TraceWriter: TokenSink { consume → append(_:); finish → finish(endTime:) }` — and return
+    /// `try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata,
+    /// level: TraceLevel(rawValue: level.rawValue)!)`; `directory` is a fresh temporary directory the
+    /// bench deletes afterwards (BENCHMARKS.md, "Trace seam", has the code and its figures).
     static func makeTraceSink(level: BenchTraceLevel, directory: URL, metadata: RunMetadata) throws -> any TokenSink {
         NoOpTokenSink()
     }
