@@ -4,13 +4,12 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimTrace
 
-// MARK: - Trace seam
+// MARK: - Trace sink
 
-/// Where each token's activity goes after the decode step: the seam the HDF5 trace writer plugs into.
-///
-/// `marsim bench` measures the cost of a sink per token (`trace_overhead`). Until the TraceWriter
-/// lands it measures `NoOpTokenSink`, i.e. only the cost of assembling `TokenActivity`.
+/// Where each token's activity goes after the decode step in `marsim bench`: the HDF5 trace writer,
+/// whose cost per token is measured as `trace_overhead`.
 public protocol TokenSink {
     /// Takes one token's activity: counts per unit, and (at `events` level) the spikes of every site.
     mutating func consume(_ activity: TokenActivity) throws
@@ -18,19 +17,9 @@ public protocol TokenSink {
     mutating func finish() throws
 }
 
-/// How much of a run a trace keeps (mirrors `--trace-level`).
-public enum BenchTraceLevel: String, CaseIterable, Sendable, Codable, ExpressibleByArgument {
-    /// Every spike (site, channel, tick, polarity) plus the counts.
-    case events
-    /// Counts per unit and token only.
-    case counts
-}
-
-/// A sink that keeps nothing.
-public struct NoOpTokenSink: TokenSink {
-    public init() {}
-    public mutating func consume(_ activity: TokenActivity) throws {}
-    public mutating func finish() throws {}
+extension TraceWriter: TokenSink {
+    public func consume(_ activity: TokenActivity) throws { try append(activity) }
+    public func finish() throws { try finish(endTime: ISO8601DateFormatter().string(from: Date())) }
 }
 
 // MARK: - Command
@@ -104,8 +93,8 @@ public struct BenchCommand: ParsableCommand {
     /// `try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata,
     /// level: TraceLevel(rawValue: level.rawValue)!)`; `directory` is a fresh temporary directory the
     /// bench deletes afterwards (BENCHMARKS.md, "Trace seam", has the code and its figures).
-    static func makeTraceSink(level: BenchTraceLevel, directory: URL, metadata: RunMetadata) throws -> any TokenSink {
-        NoOpTokenSink()
+    static func makeTraceSink(level: TraceLevel, directory: URL, metadata: RunMetadata) throws -> any TokenSink {
+        try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata, level: level)
     }
 
     public func run() throws {
@@ -557,9 +546,9 @@ enum ModelBench {
         let perLane = o.warmup + o.runs * (o.tokens + 1)
         let metadata = runMetadata(model: model, placement: placement, thresholds: twenty, parameters: parameters, baseline: baseline,
                                    name: name, tokenIDs: (0..<perLane).map { tokenIDs[$0 % tokenIDs.count] })
-        var traces: [(level: BenchTraceLevel, lane: Lane, sinkName: String)] = []
+        var traces: [(level: TraceLevel, lane: Lane, sinkName: String)] = []
         var sinks: [any TokenSink] = []
-        for level in BenchTraceLevel.allCases {
+        for level in TraceLevel.allCases {
             let index = sinks.count
             sinks.append(try BenchCommand.makeTraceSink(level: level, directory: directory, metadata: metadata))
             let traced = lane("spiking ~20% + \(level.rawValue) sink", pass: pass, runner: try spikingRunner(twenty), beforeToken: beginToken,
