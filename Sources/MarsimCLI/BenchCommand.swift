@@ -87,12 +87,8 @@ public struct BenchCommand: ParsableCommand {
         guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
     }
 
-    /// SEAM (trace writer): the sink whose per-token cost `trace_overhead` reports. Today a no-op.
-    /// To measure MarsimTrace's HDF5 writer, `import MarsimTrace`, make it a sink —
-    /// `extension TraceWriter: TokenSink { consume → append(_:); finish → finish(endTime:) }` — and return
-    /// `try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata,
-    /// level: TraceLevel(rawValue: level.rawValue)!)`; `directory` is a fresh temporary directory the
-    /// bench deletes afterwards (BENCHMARKS.md, "Trace seam", has the code and its figures).
+    /// The sink whose per-token cost `trace_overhead` reports: the HDF5 trace writer at `level`, in
+    /// `directory` (a fresh temporary directory the bench deletes afterwards).
     static func makeTraceSink(level: TraceLevel, directory: URL, metadata: RunMetadata) throws -> any TokenSink {
         try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata, level: level)
     }
