@@ -50,8 +50,8 @@ let package = Package(
 
         // MARK: - Unit test bundles
 
-        /// Helpers shared by the test targets (a seeded PRNG); not part of marsim.
-        .target(name: "MarsimTestSupport", path: "Tests/MarsimTestSupport"),
+        /// Helpers shared by the test targets (a seeded PRNG, a safetensors writer, synthetic checkpoints); not part of marsim.
+        .target(name: "MarsimTestSupport", dependencies: ["MarsimCheckpoint"], path: "Tests/MarsimTestSupport"),
 
         .testTarget(name: "MarsimCheckpointTests", dependencies: ["MarsimTestSupport", "MarsimCheckpoint"]),
         .testTarget(name: "MarsimTokenizerTests", dependencies: ["MarsimTokenizer"]),

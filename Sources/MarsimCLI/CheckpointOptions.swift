@@ -19,6 +19,10 @@ public struct CheckpointOptions: ParsableArguments {
             valueName: "dir"))
     public var checkpoint: String?
 
+    /// A tokenizer.json to use instead of the checkpoint's own (e.g. a Llama-3 tokenizer for a Llamba directory).
+    @Option(help: ArgumentHelp("A Hugging Face tokenizer.json to use instead of the checkpoint's own.", valueName: "file"))
+    public var tokenizer: String?
+
     public init() {}
 
     /// The directory to load: `--checkpoint` (relative paths against the current directory), or
@@ -36,7 +40,9 @@ public struct CheckpointOptions: ParsableArguments {
 
     /// Loads the resolved directory (see `Checkpoint.load`); errors are one-line `CheckpointError`s.
     public func load() throws -> Checkpoint {
-        try Checkpoint.load(resolvedDirectory())
+        let checkpoint = try Checkpoint.load(resolvedDirectory())
+        if let tokenizer { try TextEncoding.use(tokenizerFile: tokenizer, for: checkpoint) }
+        return checkpoint
     }
 
     /// The repository this file was compiled from: Sources/MarsimCLI/ is two levels below it.

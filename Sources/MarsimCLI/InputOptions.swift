@@ -86,6 +86,15 @@ enum TextEncoding {
         return loaded
     }
 
+    /// Makes `file` the tokenizer of `checkpoint` for this process (`--tokenizer`); its ids must fit the vocabulary.
+    static func use(tokenizerFile file: String, for checkpoint: Checkpoint) throws {
+        let tokenizer = try TokenizerLoader.load(tokenizerFile: URL(fileURLWithPath: file))
+        guard tokenizer.vocabularySize <= checkpoint.model.shape.vocabSize else {
+            throw CLIError("\(file): the tokenizer has \(tokenizer.vocabularySize) ids but \(checkpoint.directory.path) has \(checkpoint.model.shape.vocabSize) embedding rows")
+        }
+        cache[checkpoint.directory.path] = tokenizer
+    }
+
     /// Encodes `text` (with the tokenizer's special tokens, e.g. BOS, unless `addSpecialTokens` is false).
     static func encode(_ text: String, source: String, checkpoint: Checkpoint, addSpecialTokens: Bool = true) throws -> TokenizedInput {
         let tokenizer = try tokenizer(for: checkpoint)

@@ -1,3 +1,4 @@
+import MarsimTestSupport
 // Checks marsim's reading of Cartesia Llamba checkpoints (cartesia-ai/edge LlambaConfig semantics).
 import Foundation
 @testable import MarsimCheckpoint

@@ -1,3 +1,4 @@
+import MarsimTestSupport
 import Foundation
 @testable import MarsimCheckpoint
 import MarsimCore

@@ -1,3 +1,4 @@
+import MarsimTestSupport
 @testable import MarsimCheckpoint
 
 extension LanguageModel {

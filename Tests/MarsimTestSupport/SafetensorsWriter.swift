@@ -1,15 +1,22 @@
 import Foundation
 
 /// One tensor to write: its dtype name as the header spells it, shape and raw little-endian bytes.
-struct TestTensor: Sendable {
-    var name: String
-    var dtype: String
-    var shape: [Int]
-    var bytes: [UInt8]
+public struct TestTensor: Sendable {
+    public var name: String
+    public var dtype: String
+    public var shape: [Int]
+    public var bytes: [UInt8]
 
-    var elementCount: Int { shape.reduce(1, *) }
+    public init(name: String, dtype: String, shape: [Int], bytes: [UInt8]) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
 
-    static func f32(_ name: String, _ shape: [Int], _ values: [Float]) -> TestTensor {
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    public static func f32(_ name: String, _ shape: [Int], _ values: [Float]) -> TestTensor {
         precondition(values.count == shape.reduce(1, *))
         var bytes: [UInt8] = []
         bytes.reserveCapacity(4 * values.count)
@@ -18,7 +25,7 @@ struct TestTensor: Sendable {
     }
 
     /// The values of an F32 tensor.
-    var f32Values: [Float] {
+    public var f32Values: [Float] {
         precondition(dtype == "F32")
         return (0..<elementCount).map { i in
             Float(bitPattern: UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24)
@@ -26,40 +33,40 @@ struct TestTensor: Sendable {
     }
 
     /// This F32 tensor stored as F16 (round to nearest even, as torch's `.half()`).
-    func toF16() -> TestTensor {
+    public func toF16() -> TestTensor {
         var out = TestTensor(name: name, dtype: "F16", shape: shape, bytes: [])
         for v in f32Values { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { out.bytes += $0 } }
         return out
     }
 
     /// This F32 tensor stored as BF16 (round to nearest even, as torch's `.bfloat16()`).
-    func toBF16() -> TestTensor {
+    public func toBF16() -> TestTensor {
         var out = TestTensor(name: name, dtype: "BF16", shape: shape, bytes: [])
         for v in f32Values { withUnsafeBytes(of: Self.bf16Bits(v).littleEndian) { out.bytes += $0 } }
         return out
     }
 
-    static func bf16Bits(_ v: Float) -> UInt16 {
+    public static func bf16Bits(_ v: Float) -> UInt16 {
         if v.isNaN { return 0x7FC0 }
         let bits = v.bitPattern
         return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
     }
 
     /// The fp32 value an F16 rounding of `v` denotes.
-    static func f16Rounded(_ v: Float) -> Float {
+    public static func f16Rounded(_ v: Float) -> Float {
         let half = Float16(v)
         return Float(half)
     }
 
     /// The fp32 value a BF16 rounding of `v` denotes.
-    static func bf16Rounded(_ v: Float) -> Float { Float(bitPattern: UInt32(bf16Bits(v)) << 16) }
+    public static func bf16Rounded(_ v: Float) -> Float { Float(bitPattern: UInt32(bf16Bits(v)) << 16) }
 }
 
 /// Writes safetensors files the way the format defines them (DESIGN.md §3), so tests can build
 /// valid files and then break them on purpose.
-enum SafetensorsWriter {
+public enum SafetensorsWriter {
     /// The header JSON for `tensors`, laid out back to back in array order.
-    static func header(_ tensors: [TestTensor], metadata: [String: String]? = ["format": "pt"]) -> String {
+    public static func header(_ tensors: [TestTensor], metadata: [String: String]? = ["format": "pt"]) -> String {
         var entries: [String] = []
         if let metadata {
             let pairs = metadata.keys.sorted().map { "\(quote($0)):\(quote(metadata[$0]!))" }
@@ -75,20 +82,20 @@ enum SafetensorsWriter {
     }
 
     /// A complete file: `tensors` with a generated header.
-    static func file(_ tensors: [TestTensor], metadata: [String: String]? = ["format": "pt"]) -> Data {
+    public static func file(_ tensors: [TestTensor], metadata: [String: String]? = ["format": "pt"]) -> Data {
         file(header: header(tensors, metadata: metadata), data: tensors.flatMap(\.bytes))
     }
 
     /// A file from a header text (padded with spaces to a multiple of 8, as the reference writer
     /// does) and raw data bytes.
-    static func file(header: String, data: [UInt8]) -> Data {
+    public static func file(header: String, data: [UInt8]) -> Data {
         var headerBytes = Array(header.utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         return file(headerBytes: headerBytes, declaredLength: UInt64(headerBytes.count), data: data)
     }
 
     /// A file whose length field may lie about the header bytes that follow it.
-    static func file(headerBytes: [UInt8], declaredLength: UInt64, data: [UInt8]) -> Data {
+    public static func file(headerBytes: [UInt8], declaredLength: UInt64, data: [UInt8]) -> Data {
         var out = Data()
         withUnsafeBytes(of: declaredLength.littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: headerBytes)
@@ -96,7 +103,7 @@ enum SafetensorsWriter {
         return out
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
             switch ch {
