@@ -94,7 +94,7 @@ public struct BenchCommand: ParsableCommand {
     }
 
     public func run() throws {
-        do {
+        try oneLineErrors {
             var log = BenchLog(quiet: false)
             let loadStart = Machine.loadAverage()
             log.note("measuring read bandwidth and add throughput …")
@@ -138,10 +138,6 @@ public struct BenchCommand: ParsableCommand {
                                      limitsMeasured: [limitsStart] + synthetic.limits_per_round, threads: threads,
                                      peakRSS: peak, peakRSSExcludesLimits: peakReset, loadStart: loadStart, loadEnd: Machine.loadAverage())
             print(json ? try report.json() : report.table())
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw CLIError.wrap(error)
         }
     }
 

@@ -41,7 +41,7 @@ public struct EnergyCommand: ParsableCommand {
     }
 
     public func run() throws {
-        do {
+        try oneLineErrors {
             let reader = try TraceReader(path: trace)
             if !reader.isComplete {
                 note("\(trace): incomplete trace (the run did not finish); costing the \(reader.tokensWritten) tokens it holds")
@@ -61,10 +61,6 @@ public struct EnergyCommand: ParsableCommand {
             } else {
                 print(EnergyTable.render(reports, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
             }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw CLIError.wrap(error)
         }
     }
 

@@ -86,7 +86,7 @@ public struct EvalCommand: ParsableCommand {
     }
 
     public func run() throws {
-        do {
+        try oneLineErrors {
             let checkpoint = try checkpointOptions.load()
             var items = try MultipleChoiceItem.load(jsonl: URL(fileURLWithPath: tasks))
             if let limit { items = Array(items.prefix(limit)) }
@@ -123,10 +123,6 @@ public struct EvalCommand: ParsableCommand {
             } else {
                 print(Self.table(report))
             }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw CLIError.wrap(error)
         }
     }
 

@@ -37,7 +37,7 @@ public struct GenerateCommand: ParsableCommand {
     }
 
     public func run() throws {
-        do {
+        try oneLineErrors {
             let checkpoint = try checkpointOptions.load()
             let promptIDs = try TextEncoding.encode(prompt, source: "--prompt", checkpoint: checkpoint).ids
             guard !promptIDs.isEmpty else { throw CLIError("--prompt has no tokens") }
@@ -53,10 +53,6 @@ public struct GenerateCommand: ParsableCommand {
                 ids = GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
             }
             print(prompt + (try TextEncoding.decode(ids, checkpoint: checkpoint)))
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw CLIError.wrap(error)
         }
     }
 }

@@ -50,7 +50,7 @@ public struct SimulateCommand: ParsableCommand {
     }
 
     public func run() throws {
-        do {
+        try oneLineErrors {
             let checkpoint = try checkpointOptions.load()
             let tokens = try input.tokens(for: checkpoint)
             let placement = try Placement(mode == .dense ? "none" : spiking.placement, shape: checkpoint.model.shape)
@@ -91,19 +91,7 @@ public struct SimulateCommand: ParsableCommand {
                                           architecture: checkpoint.architecture, thresholdSource: thresholds.source,
                                           denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace)
             print(json ? try report.json() : report.table())
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw CLIError.wrap(error)
         }
-    }
-}
-
-extension CLIError {
-    /// Turns any error into a one-line CLIError (its description).
-    static func wrap(_ error: Error) -> CLIError {
-        if let e = error as? CLIError { return e }
-        return CLIError(String(describing: error))
     }
 }
 

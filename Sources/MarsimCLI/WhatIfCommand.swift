@@ -93,7 +93,7 @@ public struct WhatIfCommand: ParsableCommand {
     }
 
     public func run() throws {
-        do { try sweep() } catch let error as ExitCode { throw error } catch { throw CLIError.wrap(error) }
+        try oneLineErrors { try sweep() }
     }
 
     private func sweep() throws {
@@ -128,15 +128,17 @@ public struct WhatIfCommand: ParsableCommand {
                                         name: "dense", traceDir: traceDir, profiles: profiles)
         progress.update(1)
 
-        // Thresholds: calibrated once per T over every site any placement uses, then subset and scaled.
-        let allSites = Array(Set(placements.flatMap(\.sites)))
+        // Thresholds: the dense activations are recorded once; thresholds are derived per T over every
+        // site any placement uses, then each placement uses its subset, scaled.
+        let allSites = shape.units.filter(Set(placements.flatMap(\.sites)).contains)
+        let activations = try CalibrationActivations(model: checkpoint.model, tokens: calibrationTokens, sites: allSites,
+                                                     sourceName: calibrationText ?? textFile)
+        let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
         var rows: [Row] = []
         var done = 1
         for t in ts {
             let parameters = ATMNParameters(timesteps: t, tau: tau)
-            let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
-            let calibrated = try ThresholdSet.calibrated(model: checkpoint.model, tokens: calibrationTokens, sites: allSites,
-                                                         parameters: parameters, rule: rule, sourceName: calibrationText ?? textFile)
+            let calibrated = try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
             for p in placements {
                 for s in scales {
                     let config = Configuration(timesteps: t, placement: p.specification, scale: s)

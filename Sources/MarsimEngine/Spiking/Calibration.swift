@@ -44,12 +44,18 @@ struct RecordingRunner: ProjectionRunner {
     }
 }
 
-extension ThresholdSet {
-    /// Calibrates thresholds for `sites` from the dense model's activations on `tokens`.
-    public static func calibrated(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
-                                  rule: CalibrationRule, sourceName: String) throws -> ThresholdSet {
+/// The dense model's activations entering each chosen site over a calibration text: what every
+/// calibration rule and every T derive thresholds from, so a sweep records them once.
+public struct CalibrationActivations: Sendable {
+    /// Per site, the inputs token after token (fan-in values each).
+    public let samples: [AccountingUnit: [Float]]
+    public let tokenCount: Int
+    /// Where the tokens came from (for `ThresholdSet.source`).
+    public let sourceName: String
+
+    /// Runs the dense model over `tokens` and keeps the inputs of `sites`.
+    public init(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], sourceName: String) throws {
         guard !tokens.isEmpty else { throw ThresholdError("\(sourceName): calibration text is empty") }
-        guard rule.quantile > 0 && rule.quantile <= 1 else { throw ThresholdError("calibration quantile must be in (0, 1], got \(rule.quantile)") }
         let pass = ForwardPass(model: model)
         var state = RecurrentState(shape: model.shape)
         var runner = RecordingRunner(dense: DenseRunner(), sites: Set(sites))
@@ -57,10 +63,30 @@ extension ThresholdSet {
             var counts = TokenCounts(unitCount: pass.index.units.count)
             _ = pass.step(token: token, state: &state, runner: &runner, counts: &counts)
         }
+        samples = runner.recorded
+        tokenCount = tokens.count
+        self.sourceName = sourceName
+    }
+}
+
+extension ThresholdSet {
+    /// Calibrates thresholds for `sites` from the dense model's activations on `tokens`.
+    public static func calibrated(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
+                                  rule: CalibrationRule, sourceName: String) throws -> ThresholdSet {
+        let activations = try CalibrationActivations(model: model, tokens: tokens, sites: sites, sourceName: sourceName)
+        return try calibrated(from: activations, shape: model.shape, sites: sites, parameters: parameters, rule: rule)
+    }
+
+    /// Thresholds for `sites` (each recorded in `activations`) under `parameters` and `rule`.
+    public static func calibrated(from activations: CalibrationActivations, shape: ModelShape, sites: [AccountingUnit],
+                                  parameters: ATMNParameters, rule: CalibrationRule) throws -> ThresholdSet {
+        guard rule.quantile > 0 && rule.quantile <= 1 else { throw ThresholdError("calibration quantile must be in (0, 1], got \(rule.quantile)") }
         var values: [AccountingUnit: [Float]] = [:]
         for site in sites {
-            let fanIn = model.shape.projectionSize(site.kind)!.fanIn
-            let samples = runner.recorded[site] ?? []
+            let fanIn = shape.projectionSize(site.kind)!.fanIn
+            guard let samples = activations.samples[site] else {
+                throw ThresholdError("no calibration activations were recorded for site \(site.name)")
+            }
             let n = samples.count / fanIn
             var v = [Float](repeating: 1, count: fanIn)
             var column = [Float](repeating: 0, count: n)
@@ -70,7 +96,7 @@ extension ThresholdSet {
             }
             values[site] = v
         }
-        return ThresholdSet(values: values, source: "calibrated (\(rule.summary)) on \(sourceName), \(tokens.count) tokens")
+        return ThresholdSet(values: values, source: "calibrated (\(rule.summary)) on \(activations.sourceName), \(activations.tokenCount) tokens")
     }
 
     /// One channel's threshold from its calibration activations.

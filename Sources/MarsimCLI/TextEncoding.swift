@@ -1,0 +1,62 @@
+import Foundation
+import MarsimCheckpoint
+import MarsimEngine
+import MarsimTokenizer
+
+/// Token ids plus what is known about their bytes.
+struct TokenizedInput {
+    var ids: [Int]
+    /// Bytes each token stands for (for bits per byte), when the text was tokenized.
+    var bytesOfToken: ((Int) -> Int)?
+    var textSource: String?
+}
+
+/// Text → token ids for a checkpoint: its tokenizer.json (byte-level BPE) when it has one,
+/// else bytes for a 256-entry vocabulary (see `TokenizerLoader`).
+enum TextEncoding {
+    /// Loaded tokenizers by checkpoint directory (loading a Llama-3-size tokenizer.json takes ~1 s).
+    nonisolated(unsafe) private static var cache: [String: any TextTokenizer] = [:]
+
+    /// The checkpoint's tokenizer, loaded once.
+    static func tokenizer(for checkpoint: Checkpoint) throws -> any TextTokenizer {
+        let key = checkpoint.directory.path
+        if let cached = cache[key] { return cached }
+        let loaded = try TokenizerLoader.load(checkpointDirectory: checkpoint.directory, vocabularySize: checkpoint.model.shape.vocabSize)
+        cache[key] = loaded
+        return loaded
+    }
+
+    /// Makes `file` the tokenizer of `checkpoint` for this process (`--tokenizer`); its ids must fit the vocabulary.
+    static func use(tokenizerFile file: String, for checkpoint: Checkpoint) throws {
+        let tokenizer = try TokenizerLoader.load(tokenizerFile: URL(fileURLWithPath: file))
+        guard tokenizer.vocabularySize <= checkpoint.model.shape.vocabSize else {
+            throw CLIError("\(file): the tokenizer has \(tokenizer.vocabularySize) ids but \(checkpoint.directory.path) has \(checkpoint.model.shape.vocabSize) embedding rows")
+        }
+        cache[checkpoint.directory.path] = tokenizer
+    }
+
+    /// Encodes `text` (with the tokenizer's special tokens, e.g. BOS, unless `addSpecialTokens` is false).
+    static func encode(_ text: String, source: String, checkpoint: Checkpoint, addSpecialTokens: Bool = true) throws -> TokenizedInput {
+        let tokenizer = try tokenizer(for: checkpoint)
+        let ids = try tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
+        return TokenizedInput(ids: ids, bytesOfToken: { tokenizer.tokenBytes($0).count }, textSource: source)
+    }
+}
+
+extension TextEncoding {
+    /// Token ids → text (invalid UTF-8 is replaced).
+    static func decode(_ ids: [Int], checkpoint: Checkpoint) throws -> String {
+        try tokenizer(for: checkpoint).decode(ids)
+    }
+
+    /// Tokenizes a multiple-choice item: the context, then delimiter + choice as a continuation.
+    static func tokenizeChoiceItem(_ item: MultipleChoiceItem, checkpoint: Checkpoint) throws -> TokenizedChoiceItem {
+        let byteLevel = checkpoint.model.shape.vocabSize == 256
+        let delimiter = item.targetDelimiter ?? (byteLevel ? "" : " ")
+        let context = try encode(item.context, source: "task context", checkpoint: checkpoint).ids
+        let choices = try item.choices.map {
+            try encode(delimiter + $0, source: "task choice", checkpoint: checkpoint, addSpecialTokens: false).ids
+        }
+        return TokenizedChoiceItem(context: context, choices: choices, choiceBytes: item.choices.map { $0.utf8.count }, label: item.label)
+    }
+}
