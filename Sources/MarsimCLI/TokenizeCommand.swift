@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarsimCheckpoint
 import MarsimTokenizer
 
 /// `marsim tokenize`: the token ids a checkpoint's tokenizer (or a `tokenizer.json`) gives a text.
@@ -78,15 +79,11 @@ public struct TokenizeCommand: ParsableCommand {
         return text
     }
 
-    /// `vocab_size` from the checkpoint's `config.json`.
-    // TODO: take it from MarsimCheckpoint's config once that module reads configs.
+    /// `vocab_size` from the checkpoint's `config.json`, read alone: loading the checkpoint would
+    /// widen every tensor just to tokenize. (All three architectures spell it `vocab_size`.)
     private static func vocabularySize(of directory: URL) throws -> Int {
-        let file = directory.appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: file) else { throw TokenizeError("\(file.path): cannot read config.json") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let size = object["vocab_size"] as? Int
-        else { throw TokenizeError("\(file.path): no integer vocab_size") }
-        return size
+        struct VocabularySize: Decodable { var vocab_size: Int }
+        return try ConfigFile.decode(VocabularySize.self, from: directory.appendingPathComponent("config.json")).vocab_size
     }
 }
 
