@@ -1,0 +1,157 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+import MarsimEngine
+import MarsimTrace
+
+// MARK: - Trace sink
+
+/// Where each token's activity goes after the decode step in `marsim bench`: the HDF5 trace writer,
+/// whose cost per token is measured as `trace_overhead`.
+public protocol TokenSink {
+    /// Takes one token's activity: counts per unit, and (at `events` level) the spikes of every site.
+    mutating func consume(_ activity: TokenActivity) throws
+    /// Flushes and closes whatever the sink writes.
+    mutating func finish() throws
+}
+
+extension TraceWriter: TokenSink {
+    public func consume(_ activity: TokenActivity) throws { try append(activity) }
+    public func finish() throws { try finish(endTime: ISO8601DateFormatter().string(from: Date())) }
+}
+
+// MARK: - Command
+
+/// `marsim bench`: decode speed of the dense and spiking engines against the machine's limits.
+public struct BenchCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure dense and spiking decode speed (ms per token) against the machine's bandwidth and add limits.",
+        discussion: """
+        Builds a synthetic model of the chosen shape with deterministic random weights (no download; \
+        see SyntheticModel) and also runs a checkpoint (--checkpoint, default the embedded \
+        checkpoints/tiny-llamba-bytes; --no-fixture skips it).
+
+        Per token, after warm-up, as medians with min–max over interleaved rounds: dense decode; \
+        spiking decode (placement all, T = 4, lm_head dense) with thresholds steered to about 5%, 20% \
+        and 50% firing, timing the spiking forward pass alone (ForwardPass.step with a SpikingRunner; \
+        `simulate` also runs the dense model beside it for fidelity, which this excludes); the cost \
+        of handing each token's activity to a trace sink at levels events and counts; peak resident \
+        memory.
+
+        Limits measured in the same run, after every round: read bandwidth (a sum over the model's \
+        embedding, all threads) gives the dense bound = weight bytes per token ÷ bandwidth; add \
+        throughput (weight columns streamed from DRAM) gives the spiking bound = ACs ÷ adds per second.
+
+        Time a release build: make release && .build/release/marsim bench --shape llamba-1b
+        """
+    )
+
+    @Option(help: "Synthetic model shape: tiny (the embedded checkpoint's shape) or llamba-1b (1.27 B parameters, 5.1 GB of fp32 weights).")
+    var shape: SyntheticShape = .llamba1b
+
+    @Option(help: "Timed tokens per configuration and round.")
+    var tokens: Int = 8
+
+    @Option(help: "Timed rounds: in each, every configuration decodes one untimed and --tokens timed tokens; figures are medians over all timed tokens.")
+    var runs: Int = 3
+
+    @Option(help: "Untimed warm-up tokens before the first run.")
+    var warmup: Int = 2
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seed of the synthetic weights and token ids.")
+    var seed: UInt64 = SyntheticModel.defaultSeed
+
+    @Option(help: "Ticks per token T of the spiking runs.")
+    var timesteps: Int = 4
+
+    @OptionGroup(title: "Checkpoint benchmarked beside the synthetic model")
+    var checkpointOptions: CheckpointOptions
+
+    @Flag(help: "Skip the checkpoint (by default the embedded tiny one).")
+    var noFixture = false
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard threads >= 1 else { throw ValidationError("Please give --threads of at least 1.") }
+        guard tokens >= 1, runs >= 1, warmup >= 0 else { throw ValidationError("Please give --tokens and --runs ≥ 1 and --warmup ≥ 0.") }
+        guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
+    }
+
+    /// The sink whose per-token cost `trace_overhead` reports: the HDF5 trace writer at `level`, in
+    /// `directory` (a fresh temporary directory the bench deletes afterwards).
+    static func makeTraceSink(level: TraceLevel, directory: URL, metadata: RunMetadata) throws -> any TokenSink {
+        try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata, level: level)
+    }
+
+    public func run() throws {
+        try oneLineErrors {
+            var log = BenchLog(quiet: false)
+            let loadStart = Machine.loadAverage()
+            log.note("measuring read bandwidth and add throughput …")
+            let limitsStart = Limits.measure(threads: threads)
+            log.note(limitsStart.summary(threads: threads))
+            let peakReset = Machine.resetPeakResident()
+            log.note("building synthetic \(shape.rawValue) model …")
+            let buildStart = DispatchTime.now().uptimeNanoseconds
+            let model = SyntheticModel.make(shape: shape.modelShape, seed: seed, threads: threads)
+            let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / 1e9
+            log.note(String(format: "built in %.1f s: %.2f GB of weights", buildSeconds, Double(SyntheticModel.weightBytes(model)) / 1e9))
+            let tokenIDs = Self.randomTokens(count: warmup + runs * (tokens + 1) + 8, vocab: model.shape.vocabSize, seed: seed)
+            let options = ModelBench.Options(tokens: tokens, runs: runs, warmup: warmup, threads: threads, timesteps: timesteps,
+                                             singleThreadDense: threads > 1)
+            // The limits are measured again after every timed round, over the model's embedding when it is
+            // large (no extra memory), so that the bounds and the timings share the same conditions.
+            let roundLimits: (() -> Limits)? = model.embedding.count * MemoryLayout<Float>.size >= 256 << 20
+                ? { [threads] in model.embedding.withUnsafeBufferPointer { Limits.measure(threads: threads, data: $0, repeats: 3) } } : nil
+            var synthetic = try ModelBench.run(model: model, name: "synthetic \(shape.rawValue) (seed \(seed))", tokenIDs: tokenIDs,
+                                               limits: limitsStart, roundLimits: roundLimits, options: options, log: &log)
+            synthetic.buildSeconds = buildSeconds
+            let peak = Machine.peakResidentBytes()
+            let best = synthetic.limits
+            var fixture: ModelBench.Result? = nil
+            if !noFixture {
+                let directory = checkpointOptions.resolvedDirectory()
+                if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
+                    log.note("checkpoint \(directory.lastPathComponent) …")
+                    let checkpoint = try Checkpoint.load(directory)
+                    var ids = (try? Data(contentsOf: directory.appendingPathComponent("heldout.txt"))).map { Array($0).map(Int.init) } ?? []
+                    if ids.count < tokenIDs.count || checkpoint.model.shape.vocabSize < 256 {
+                        ids = Self.randomTokens(count: 4 * (warmup + runs * (tokens + 1) + 8), vocab: checkpoint.model.shape.vocabSize, seed: seed)
+                    }
+                    fixture = try ModelBench.run(model: checkpoint.model, name: "checkpoint \(directory.lastPathComponent)", tokenIDs: ids,
+                                                 limits: best, roundLimits: nil, options: options, log: &log)
+                } else {
+                    log.note("no checkpoint at \(directory.path); skipped")
+                }
+            }
+            let report = BenchReport(shape: shape.rawValue, model: synthetic, fixture: fixture, limits: best,
+                                     limitsMeasured: [limitsStart] + synthetic.limits_per_round, threads: threads,
+                                     peakRSS: peak, peakRSSExcludesLimits: peakReset, loadStart: loadStart, loadEnd: Machine.loadAverage())
+            print(json ? try report.json() : report.table())
+        }
+    }
+
+    /// Deterministic token ids in 0 ..< vocab.
+    static func randomTokens(count: Int, vocab: Int, seed: UInt64) -> [Int] {
+        var state = seed ^ 0x746F_6B65_6E73
+        return (0..<count).map { _ in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(vocab))
+        }
+    }
+}
+
+extension SyntheticShape: ExpressibleByArgument {}
