@@ -41,10 +41,11 @@ enum RunRecord {
             startTime: ISO8601DateFormatter().string(from: Date()))
     }
 
-    /// Opens the trace (failing before any simulation if the path cannot be written).
-    static func openWriter(_ options: TraceOptions, metadata: RunMetadata) throws -> TraceWriter? {
+    /// Opens the trace (failing before any simulation if the path cannot be written). The metadata,
+    /// which hashes the checkpoint's files, is built only when a trace was asked for.
+    static func openWriter(_ options: TraceOptions, metadata: @autoclosure () -> RunMetadata) throws -> TraceWriter? {
         guard let path = options.trace else { return nil }
-        return try TraceWriter(path: path, metadata: metadata, level: options.traceLevel, spikeCompression: options.spikeCompression)
+        return try TraceWriter(path: path, metadata: metadata(), level: options.traceLevel, spikeCompression: options.spikeCompression)
     }
 }
 

@@ -116,8 +116,21 @@ public final class TensorStore: @unchecked Sendable {
     /// A content hash of the tensor files: FNV-1a 64 over each file's bytes in name order, as hex.
     ///
     /// FNV-1a is not cryptographic; it identifies a checkpoint's content (a changed weight changes
-    /// it), which is all a trace needs. It reads every byte once (≈ bandwidth-bound).
+    /// it), which is all a trace needs. It reads every byte once (≈ bandwidth-bound), the first time
+    /// only: the files are immutable while mapped, so later calls return the remembered value.
     public func contentHash() -> String {
+        hashLock.lock()
+        defer { hashLock.unlock() }
+        if let cachedHash { return cachedHash }
+        let hash = computeContentHash()
+        cachedHash = hash
+        return hash
+    }
+
+    private var cachedHash: String?
+    private let hashLock = NSLock()
+
+    private func computeContentHash() -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for file in files {
             guard let data = try? Data(contentsOf: file.url, options: .alwaysMapped) else { continue }

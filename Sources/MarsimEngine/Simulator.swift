@@ -81,8 +81,16 @@ public final class Simulator {
         self.pass = ForwardPass(model: model)
     }
 
-    /// Counts of one token run fully dense, per unit: the dense baseline.
-    public func denseBaseline() -> [ActivityCounts] { pass.denseCountsPerToken() }
+    /// Counts of one token run fully dense, per unit: the dense baseline (computed on first use by
+    /// one dense decode step, then remembered; it does not depend on the token).
+    public func denseBaseline() -> [ActivityCounts] {
+        if let cachedDenseBaseline { return cachedDenseBaseline }
+        let counts = pass.denseCountsPerToken()
+        cachedDenseBaseline = counts
+        return counts
+    }
+
+    private var cachedDenseBaseline: [ActivityCounts]?
 
     /// The tick schedule of this run.
     public var schedule: TickSchedule {
