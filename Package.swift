@@ -22,7 +22,7 @@ let package = Package(
         /// Hugging Face checkpoints: safetensors, config.json, one adapter per architecture.
         .target(name: "MarsimCheckpoint", dependencies: ["MarsimCore"]),
         /// Text → token ids: byte-level fallback and Hugging Face tokenizer.json (byte-level BPE).
-        .target(name: "MarsimTokenizer"),
+        .target(name: "MarsimTokenizer", dependencies: ["MarsimCore"]),
         /// Dense and spiking execution (ATMN neurons, event-driven projections, exact accounting).
         .target(name: "MarsimEngine", dependencies: ["MarsimCore", "MarsimCheckpoint"]),
         /// Spike traces in HDF5 (SONATA layout): streamed, crash-safe, self-sufficient for costing.

@@ -23,6 +23,10 @@ public struct CheckpointOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A Hugging Face tokenizer.json to use instead of the checkpoint's own.", valueName: "file"))
     public var tokenizer: String?
 
+    /// Load weights that hold NaN or ±infinity instead of refusing them.
+    @Flag(name: .customLong("allow-nonfinite"), help: "Load a checkpoint whose weights hold NaN or ±infinity (refused by default: every result would be meaningless).")
+    public var allowNonFinite = false
+
     public init() {}
 
     /// The directory to load: `--checkpoint` (relative paths against the current directory), or
@@ -40,7 +44,7 @@ public struct CheckpointOptions: ParsableArguments {
 
     /// Loads the resolved directory (see `Checkpoint.load`); errors are one-line `CheckpointError`s.
     public func load() throws -> Checkpoint {
-        let checkpoint = try Checkpoint.load(resolvedDirectory())
+        let checkpoint = try Checkpoint.load(resolvedDirectory(), allowNonFinite: allowNonFinite)
         if let tokenizer { try TextEncoding.use(tokenizerFile: tokenizer, for: checkpoint) }
         return checkpoint
     }

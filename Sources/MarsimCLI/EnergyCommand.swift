@@ -78,7 +78,8 @@ enum EnergyTable {
     static func seconds(_ s: Double) -> String { si(s, unit: "s") }
 
     static func si(_ v: Double, unit: String) -> String {
-        guard v != 0, v.isFinite else { return "0 \(unit)" }
+        guard v.isFinite else { return "\(v) \(unit)" }  // not reached: EnergyModel refuses non-finite results
+        guard v != 0 else { return "0 \(unit)" }
         let prefixes: [(Double, String)] = [(1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")]
         for (scale, p) in prefixes where abs(v) >= scale { return String(format: "%.3g %@%@", v / scale, p, unit) }
         return String(format: "%.3g %@", v, unit)

@@ -112,6 +112,14 @@ public struct EvalCommand: ParsableCommand {
                 report.placement = placement.specification
                 report.threshold_source = thresholds.source
             }
+            for (name, scores) in [("dense", report.dense), ("spiking", report.spiking)] {
+                guard let scores else { continue }
+                let bad = scores.items.filter { !$0.loglik.allSatisfy(\.isFinite) }.count
+                if bad > 0 {
+                    throw CLIError("\(tasks): the \(name) model gives non-finite log-likelihoods (NaN or ±inf) for \(bad) of "
+                                   + "\(scores.items.count) items: its logits are not finite, so accuracy would be meaningless")
+                }
+            }
             if let d = report.dense, let s = report.spiking {
                 report.acc_difference = s.acc - d.acc
                 report.acc_norm_difference = s.acc_norm - d.acc_norm

@@ -45,12 +45,12 @@ public struct GenerateCommand: ParsableCommand {
             switch mode {
             case .dense:
                 var runner = DenseRunner()
-                ids = GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
+                ids = try GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
             case .spiking:
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
                 let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
                 var runner = try SpikingRunner(model: checkpoint.model, placement: placement, thresholds: thresholds, parameters: spiking.parameters)
-                ids = GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
+                ids = try GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
             }
             print(prompt + (try TextEncoding.decode(ids, checkpoint: checkpoint)))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarsimCheckpoint
+import MarsimCore
 import MarsimEngine
 
 /// The token sequence to run: `--text`, `--text-file` or `--input-ids`.
@@ -41,10 +42,7 @@ struct InputOptions: ParsableArguments {
             let source: String
             let contents: String
             if let textFile {
-                guard let data = FileManager.default.contents(atPath: textFile) else {
-                    throw CLIError("\(textFile): cannot read the text file")
-                }
-                contents = String(decoding: data, as: UTF8.self)
+                contents = try InputFile.readText(textFile, label: "text file")
                 source = textFile
             } else {
                 contents = text!

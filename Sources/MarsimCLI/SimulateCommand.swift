@@ -51,6 +51,16 @@ public struct SimulateCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
+            // Outputs are checked against inputs and each other before anything is loaded or written.
+            var plan = OutputPlan()
+            plan.inputs(checkpointOptions)
+            plan.input(input.textFile, "--text-file")
+            plan.input(spiking.thresholds, "--thresholds file")
+            plan.input(spiking.calibrationText, "--calibration-text file")
+            plan.trace(traceOptions.trace, "--trace file")
+            plan.output(saveLogits, "--save-logits file")
+            try plan.check()
+
             let checkpoint = try checkpointOptions.load()
             let tokens = try input.tokens(for: checkpoint)
             let placement = try Placement(mode == .dense ? "none" : spiking.placement, shape: checkpoint.model.shape)
@@ -60,37 +70,54 @@ public struct SimulateCommand: ParsableCommand {
                                               thresholds: thresholds, threads: threads,
                                               tickPeriodMs: traceOptions.tickPeriodMs)
             let simulator = Simulator(model: checkpoint.model, settings: settings)
-            // Every output file is created before the first token runs, so a bad path fails at once.
+            // Every output is created (under a temporary name) before the first token runs, so a bad
+            // path fails at once; the files at the given paths change only when the run ends.
             let traceWriter = try RunRecord.openWriter(traceOptions, metadata: RunRecord.metadata(
                 checkpoint: checkpoint, simulator: simulator, tokens: tokens.ids, thresholds: thresholds))
-            let logitsWriter = try saveLogits.map {
-                try SafetensorsMatrixWriter(path: $0, name: "logits", rows: tokens.ids.count, columns: checkpoint.model.shape.vocabSize)
+            let logitsWriter: SafetensorsMatrixWriter?
+            do {
+                logitsWriter = try saveLogits.map {
+                    try SafetensorsMatrixWriter(path: $0, name: "logits", rows: tokens.ids.count, columns: checkpoint.model.shape.vocabSize)
+                }
+            } catch {
+                traceWriter?.abandon()
+                throw error
             }
             Interruption.install()
             var progress = Progress(label: "simulate", total: tokens.ids.count)
-            let summary = try simulator.run(tokens: tokens.ids, bytesOfToken: tokens.bytesOfToken) { activity, logits in
-                do {
+            let summary: SimulationSummary
+            do {
+                summary = try simulator.run(tokens: tokens.ids, bytesOfToken: tokens.bytesOfToken) { activity, logits in
                     try traceWriter?.append(activity)
-                } catch {
-                    try? traceWriter?.flush()
-                    throw CLIError("trace write failed at token \(activity.position): \(error); \(traceWriter?.tokensFlushed ?? 0) tokens are in \(traceOptions.trace ?? "")")
+                    try logitsWriter?.append(row: logits)
+                    progress.update(activity.position + 1)
+                    if Interruption.requested { throw StopRun() }
+                } stopping: { $0 is StopRun }
+                progress.finish()
+                if summary.tokens < tokens.ids.count {
+                    try traceWriter?.publishIncomplete()
+                    try logitsWriter?.finish(allowFewerRows: true)
+                    note("interrupted after \(summary.tokens) of \(tokens.ids.count) tokens; the outputs hold them (the trace is marked incomplete)")
+                } else {
+                    try traceWriter?.finish(endTime: ISO8601DateFormatter().string(from: Date()))
+                    try logitsWriter?.finish()
                 }
-                try logitsWriter?.append(row: logits)
-                progress.update(activity.position + 1)
-                if Interruption.requested { throw StopRun() }
-            } stopping: { $0 is StopRun }
-            progress.finish()
-            if summary.tokens < tokens.ids.count {
-                try traceWriter?.flush()
-                note("interrupted after \(summary.tokens) of \(tokens.ids.count) tokens; the trace keeps them and stays marked incomplete")
-            } else {
-                try traceWriter?.finish(endTime: ISO8601DateFormatter().string(from: Date()))
-                try logitsWriter?.finish()
+            } catch {
+                progress.finish()
+                logitsWriter?.discard()
+                if let kept = traceWriter?.abandon() {
+                    note("the \(traceWriter?.tokensFlushed ?? 0) tokens traced before the failure are in \(kept) "
+                         + "(read it with `marsim trace \(kept)`)")
+                }
+                throw error
             }
             let report = SimulationReport(summary: summary, settings: settings, checkpoint: checkpoint.directory.path,
                                           architecture: checkpoint.architecture, thresholdSource: thresholds.source,
                                           denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace)
             print(json ? try report.json() : report.table())
+            if report.non_finite_logit_tokens > 0 {
+                note("warning: non-finite logits at \(report.non_finite_logit_tokens) of \(summary.tokens) tokens: fidelity is undefined")
+            }
         }
     }
 }

@@ -47,8 +47,11 @@ struct SimulationReport: Encodable {
     var synaptic_ops_per_token: Double
     var dense_macs_per_token: Double
     var dense_baseline_macs_per_token: Int
-    var kl_mean: Double
-    var top1_agreement: Double
+    var kl_mean: Double?
+    var top1_agreement: Double?
+    /// Tokens whose logits were not all finite; when above 0, KL, top-1 and bits/byte are null.
+    var non_finite_logit_tokens: Int
+    var first_non_finite_token: Int?
     var bits_per_byte_dense: Double?
     var bits_per_byte_spiking: Double?
     var trace: String?
@@ -79,10 +82,13 @@ struct SimulationReport: Encodable {
         synaptic_ops_per_token = Double(total.synapticOps) / n
         dense_macs_per_token = Double(total.denseMACs) / n
         dense_baseline_macs_per_token = denseBaseline.reduce(0) { $0 + $1.denseMACs }
-        kl_mean = summary.klMean
-        top1_agreement = summary.top1Agreement
-        bits_per_byte_dense = summary.bitsPerByte(spiking: false)
-        bits_per_byte_spiking = summary.bitsPerByte(spiking: true)
+        non_finite_logit_tokens = summary.nonFiniteTokens
+        first_non_finite_token = summary.firstNonFiniteToken
+        let defined = non_finite_logit_tokens == 0
+        kl_mean = defined ? summary.klMean : nil
+        top1_agreement = defined ? summary.top1Agreement : nil
+        bits_per_byte_dense = defined ? summary.bitsPerByte(spiking: false) : nil
+        bits_per_byte_spiking = defined ? summary.bitsPerByte(spiking: true) : nil
         self.trace = trace
         breakdown = zip(summary.units, summary.countsPerUnit).map { unit, c in
             UnitRow(unit: unit.name, layer: unit.layer, site: unit.kind.rawValue, spiking: spikingSites.contains(unit),
@@ -114,7 +120,12 @@ struct SimulationReport: Encodable {
         lines.append("")
         lines.append("per token    spikes \(fmt(spikes_per_token, 1))   ACs \(fmt(synaptic_ops_per_token, 0))   MACs \(fmt(dense_macs_per_token, 0)) (dense model: \(dense_baseline_macs_per_token))")
         lines.append("firing rate  \(fmt(firing_rate * 100, 2))% of \(neuron_updates) neuron updates")
-        lines.append("fidelity     KL(dense‖spiking) \(fmt(kl_mean, 4)) nats   top-1 agreement \(fmt(top1_agreement * 100, 1))%")
+        if non_finite_logit_tokens > 0 {
+            lines.append("fidelity     UNDEFINED: non-finite logits (NaN or ±inf) at \(non_finite_logit_tokens) of \(tokens) tokens, "
+                         + "first at position \(first_non_finite_token ?? 0); KL, top-1 and bits/byte cannot be computed")
+        } else {
+            lines.append("fidelity     KL(dense‖spiking) \(fmt(kl_mean, 4)) nats   top-1 agreement \(fmt(top1_agreement.map { $0 * 100 }, 1))%")
+        }
         if bits_per_byte_dense != nil {
             lines.append("bits/byte    dense \(fmt(bits_per_byte_dense))   spiking \(fmt(bits_per_byte_spiking))")
         }

@@ -64,10 +64,8 @@ struct SpikingOptions: ParsableArguments {
         if let thresholds {
             set = try ThresholdSet.learned(file: URL(fileURLWithPath: thresholds), sites: sites, shape: shape)
         } else if let calibrationText {
-            guard let data = FileManager.default.contents(atPath: calibrationText) else {
-                throw CLIError("\(calibrationText): cannot read the calibration text")
-            }
-            let tokens = try TextEncoding.encode(String(decoding: data, as: UTF8.self), source: calibrationText, checkpoint: checkpoint).ids
+            let text = try InputFile.readText(calibrationText, label: "calibration text")
+            let tokens = try TextEncoding.encode(text, source: calibrationText, checkpoint: checkpoint).ids
             let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
             set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: Array(tokens.prefix(calibrationLimit)), sites: sites,
                                               parameters: parameters, rule: rule, sourceName: calibrationText)
@@ -76,6 +74,21 @@ struct SpikingOptions: ParsableArguments {
         } else {
             set = ThresholdSet.fixed(threshold, sites: sites, shape: shape)
         }
-        return set.scaled(by: thresholdScale)
+        return try set.scaled(by: thresholdScale).checkedFinite()
+    }
+}
+
+extension ThresholdSet {
+    /// Throws unless every threshold is a positive finite number: scaling (`--threshold-scale`)
+    /// can overflow to infinity or underflow to zero, and a neuron with such a threshold never or
+    /// always fires, silently.
+    func checkedFinite() throws -> ThresholdSet {
+        for (site, values) in values.sorted(by: { $0.key.name < $1.key.name }) {
+            if let index = values.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+                throw CLIError("thresholds (\(source)): \(site.name) channel \(index) is \(values[index]), not a positive finite number "
+                               + "(check --threshold-scale and the threshold source)")
+            }
+        }
+        return self
     }
 }

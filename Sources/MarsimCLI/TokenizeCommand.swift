@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarsimCheckpoint
+import MarsimCore
 import MarsimTokenizer
 
 /// `marsim tokenize`: the token ids a checkpoint's tokenizer (or a `tokenizer.json`) gives a text.
@@ -72,7 +73,7 @@ public struct TokenizeCommand: ParsableCommand {
     private func loadText() throws -> String {
         if let text { return text }
         let url = URL(fileURLWithPath: textFile!)
-        guard let data = try? Data(contentsOf: url) else { throw TokenizeError("\(url.path): cannot read the text file") }
+        let data = try InputFile.read(url.path, label: "text file")
         // Decoded as is: a byte-order mark is text too (String(data:encoding:) would drop it).
         let text = String(decoding: data, as: UTF8.self)
         guard text.utf8.elementsEqual(data) else { throw TokenizeError("\(url.path): not UTF-8 text") }

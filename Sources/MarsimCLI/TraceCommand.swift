@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarsimCore
 import MarsimPlot
 import MarsimTrace
 
@@ -30,16 +31,26 @@ public struct TraceCommand: ParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        guard plotTokens >= 1, plotTokens <= 10_000 else { throw ValidationError("Please give --plot-tokens between 1 and 10000.") }
+    }
+
     public func run() throws {
-        let reader = try TraceReader(path: trace)
-        let summary = try TraceSummary(reader: reader)
-        print(json ? try Self.json(summary) : Self.table(summary))
-        if let plot {
-            let document = try reader.level == .events && !reader.populations.isEmpty
-                ? TracePlots.raster(reader: reader, tokens: max(1, plotTokens))
-                : TracePlots.firingRates(summary)
-            try document.write(toFile: plot)
-            FileHandle.standardError.write(Data("wrote \(plot)\n".utf8))
+        try oneLineErrors {
+            var plan = OutputPlan()
+            plan.input(trace, "trace")
+            plan.output(plot, "--plot file")
+            try plan.check()
+            let reader = try TraceReader(path: trace)
+            let summary = try TraceSummary(reader: reader)
+            print(json ? try Self.json(summary) : Self.table(summary))
+            if let plot {
+                let document = try reader.level == .events && !reader.populations.isEmpty
+                    ? TracePlots.raster(reader: reader, tokens: plotTokens)
+                    : TracePlots.firingRates(summary)
+                try document.writeSafely(to: plot)
+                note("wrote \(plot)")
+            }
         }
     }
 
@@ -58,7 +69,9 @@ public struct TraceCommand: ParsableCommand {
         var lines: [String] = []
         let state = s.complete
             ? "complete"
-            : "INCOMPLETE (the writer did not finish; \(s.tokens) flushed tokens readable)"
+            : s.recoveredFromJournal
+            ? "INCOMPLETE (the journal of a run that did not finish; \(s.tokens) tokens in whole records)"
+            : "INCOMPLETE (the run stopped early; \(s.tokens) tokens)"
         lines.append("trace      \(s.path): \(state)")
         lines.append("format     \(s.formatVersion.map(String.init).joined(separator: ".")), \(s.level.rawValue) level, "
                      + "written by marsim \(run.marsimVersion)")

@@ -64,8 +64,11 @@ public struct WhatIfCommand: ParsableCommand {
     @Option(help: "Trace level of the per-configuration traces.")
     var traceLevel: TraceLevel = .counts
 
-    @Option(help: ArgumentHelp("Output folder.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Output folder (new or empty, unless --overwrite).", valueName: "dir"))
     var out: String
+
+    @Flag(help: "Write into a non-empty --out folder, replacing files of the same names (others are left alone).")
+    var overwrite = false
 
     public init() {}
 
@@ -73,7 +76,10 @@ public struct WhatIfCommand: ParsableCommand {
         var timesteps: Int
         var placement: String
         var scale: Float
-        var name: String { "T\(timesteps)-\(placement.replacingOccurrences(of: "+", with: "_").replacingOccurrences(of: "@", with: "L"))-x\(scale)" }
+        /// The configuration's file name (sanitised: a placement is text from the command line).
+        var name: String {
+            sanitizedFileName("T\(timesteps)-\(placement.replacingOccurrences(of: "+", with: "_").replacingOccurrences(of: "@", with: "L"))-x\(scale)")
+        }
     }
 
     func parseList<T>(_ text: String, _ option: String, _ parse: (String) -> T?) throws -> [T] {
@@ -96,36 +102,87 @@ public struct WhatIfCommand: ParsableCommand {
         try oneLineErrors { try sweep() }
     }
 
+    /// Refuses an `--out` that is not a directory, or is not empty (unless `--overwrite`).
+    private func checkOutputFolder() throws {
+        var info = stat()
+        guard lstat(out, &info) == 0 else { return }  // created later
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("\(out): --out must be a folder, and this is a file")
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        if !entries.isEmpty && !overwrite {
+            throw CLIError("\(out): --out is not empty (\(entries.count) entries); choose a new folder or add --overwrite to replace files of the same names")
+        }
+    }
+
     private func sweep() throws {
+        try checkOutputFolder()
+        let profiles = try profileOptions.load()
+        let profileFiles = profiles.map { sanitizedFileName($0.name) }
+        for (i, name) in profileFiles.enumerated() {
+            if let j = profileFiles[..<i].firstIndex(of: name) {
+                throw CLIError("profiles '\(profiles[j].name)' and '\(profiles[i].name)' would write the same plot files (\(name)); give them distinct names")
+            }
+        }
+        let ts: [Int] = try parseList(timesteps, "timesteps") { Int($0) }
+        let scales: [Float] = try parseList(thresholdScale, "threshold-scale") { Float($0) }
+        let placementSpecs = placement.split(separator: ",").map(String.init)
+
+        // Every file this study writes, checked against its inputs and each other before any is written.
+        let outURL = URL(fileURLWithPath: out)
+        let traceDir = outURL.appendingPathComponent("traces")
+        var plan = OutputPlan()
+        plan.inputs(checkpointOptions)
+        plan.input(textFile, "--text-file")
+        plan.input(calibrationText, "--calibration-text file")
+        for profile in profiles { plan.input(profile.file, "profile \(profile.name)") }
+        plan.output(outURL.appendingPathComponent("results.csv").path, "results file")
+        for name in profileFiles {
+            plan.output(outURL.appendingPathComponent("energy-vs-fidelity-\(name).svg").path, "plot")
+            plan.output(outURL.appendingPathComponent("breakdown-\(name).svg").path, "plot")
+        }
+
         let checkpoint = try checkpointOptions.load()
         let shape = checkpoint.model.shape
-        let profiles = try profileOptions.load()
-        guard let data = FileManager.default.contents(atPath: textFile) else { throw CLIError("\(textFile): cannot read the text file") }
-        let input = try TextEncoding.encode(String(decoding: data, as: UTF8.self), source: textFile, checkpoint: checkpoint)
+        let input = try TextEncoding.encode(try InputFile.readText(textFile, label: "text file"), source: textFile, checkpoint: checkpoint)
         let tokens = Array(input.ids.prefix(limit))
+        guard tokens.count >= 2 else { throw CLIError("\(textFile): the text has \(tokens.count) token(s); a what-if study needs at least 2") }
         let calibrationTokens: [Int]
         if let calibrationText {
-            guard let c = FileManager.default.contents(atPath: calibrationText) else { throw CLIError("\(calibrationText): cannot read the calibration text") }
-            calibrationTokens = Array(try TextEncoding.encode(String(decoding: c, as: UTF8.self), source: calibrationText, checkpoint: checkpoint).ids.prefix(1024))
+            let text = try InputFile.readText(calibrationText, label: "calibration text")
+            calibrationTokens = Array(try TextEncoding.encode(text, source: calibrationText, checkpoint: checkpoint).ids.prefix(1024))
         } else {
             calibrationTokens = tokens
         }
-        let ts: [Int] = try parseList(timesteps, "timesteps") { Int($0) }
-        let placements = try placement.split(separator: ",").map { try Placement(String($0), shape: shape) }
-        let scales: [Float] = try parseList(thresholdScale, "threshold-scale") { Float($0) }
-        let outURL = URL(fileURLWithPath: out)
-        let traceDir = outURL.appendingPathComponent("traces")
-        try FileManager.default.createDirectory(at: traceDir, withIntermediateDirectories: true)
+        let placements = try placementSpecs.map { try Placement($0, shape: shape) }
 
         var configurations: [Configuration] = []
         for t in ts { for p in placements { for s in scales { configurations.append(Configuration(timesteps: t, placement: p.specification, scale: s)) } } }
+        var names: [String: Configuration] = [:]
+        for config in configurations {
+            if let other = names[config.name] {
+                throw CLIError("configurations T=\(other.timesteps) \(other.placement) ×\(other.scale) and T=\(config.timesteps) \(config.placement) ×\(config.scale) would share the trace name \(config.name)")
+            }
+            names[config.name] = config
+        }
+        plan.trace(traceDir.appendingPathComponent("dense.h5").path, "trace")
+        for config in configurations { plan.trace(traceDir.appendingPathComponent(config.name + ".h5").path, "trace") }
+        try FileManager.default.createDirectory(at: traceDir, withIntermediateDirectories: true)
+        try plan.check()
+
+        Interruption.install()
         var progress = Progress(label: "whatif", total: configurations.count + 1, minimumTotal: 1)
 
         // The dense reference, once.
         let denseSettings = SimulationSettings(mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1),
                                                placement: try Placement("none", shape: shape), thresholds: ThresholdSet(values: [:], source: "none"))
-        let dense = try simulateAndCost(checkpoint: checkpoint, settings: denseSettings, tokens: tokens, bytes: input.bytesOfToken,
-                                        name: "dense", traceDir: traceDir, profiles: profiles)
+        guard let dense = try simulateAndCost(checkpoint: checkpoint, settings: denseSettings, tokens: tokens, bytes: input.bytesOfToken,
+                                              name: "dense", traceDir: traceDir, profiles: profiles) else {
+            progress.finish()
+            note("interrupted during the dense reference run; nothing costed (its trace is kept, marked incomplete)")
+            return
+        }
         progress.update(1)
 
         // Thresholds: the dense activations are recorded once; thresholds are derived per T over every
@@ -136,16 +193,20 @@ public struct WhatIfCommand: ParsableCommand {
         let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
         var rows: [Row] = []
         var done = 1
-        for t in ts {
+        var interrupted = false
+        sweepLoop: for t in ts {
             let parameters = ATMNParameters(timesteps: t, tau: tau)
             let calibrated = try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
             for p in placements {
                 for s in scales {
                     let config = Configuration(timesteps: t, placement: p.specification, scale: s)
-                    let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p,
-                                                      thresholds: calibrated.scaled(by: s))
-                    var row = try simulateAndCost(checkpoint: checkpoint, settings: settings, tokens: tokens, bytes: input.bytesOfToken,
-                                                  name: config.name, traceDir: traceDir, profiles: profiles)
+                    let thresholds = try calibrated.scaled(by: s).checkedFinite()
+                    let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p, thresholds: thresholds)
+                    guard var row = try simulateAndCost(checkpoint: checkpoint, settings: settings, tokens: tokens, bytes: input.bytesOfToken,
+                                                        name: config.name, traceDir: traceDir, profiles: profiles) else {
+                        interrupted = true
+                        break sweepLoop
+                    }
                     row.configuration = config
                     rows.append(row)
                     done += 1
@@ -154,7 +215,11 @@ public struct WhatIfCommand: ParsableCommand {
             }
         }
         progress.finish()
-        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), out: outURL).write()
+        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL).write()
+        if interrupted {
+            note("interrupted: \(rows.count) of \(configurations.count) configurations finished and are in the results; "
+                 + "the trace of the one running is kept, marked incomplete")
+        }
     }
 
     /// One simulated configuration and its costs under each profile.
@@ -165,14 +230,29 @@ public struct WhatIfCommand: ParsableCommand {
         var reports: [EnergyReport]
     }
 
+    /// Simulates one configuration with its trace, then costs the trace under every profile.
+    /// Returns nil when SIGINT/SIGTERM stopped the run (its trace is then published, incomplete).
     private func simulateAndCost(checkpoint: Checkpoint, settings: SimulationSettings, tokens: [Int], bytes: ((Int) -> Int)?,
-                                 name: String, traceDir: URL, profiles: [HardwareProfile]) throws -> Row {
+                                 name: String, traceDir: URL, profiles: [HardwareProfile]) throws -> Row? {
         let simulator = Simulator(model: checkpoint.model, settings: settings)
         let path = traceDir.appendingPathComponent(name + ".h5").path
         let writer = try TraceWriter(path: path, metadata: RunRecord.metadata(checkpoint: checkpoint, simulator: simulator, tokens: tokens,
                                                                                thresholds: settings.thresholds), level: traceLevel)
-        let summary = try simulator.run(tokens: tokens, bytesOfToken: bytes) { activity, _ in try writer.append(activity) }
-        try writer.finish(endTime: ISO8601DateFormatter().string(from: Date()))
+        let summary: SimulationSummary
+        do {
+            summary = try simulator.run(tokens: tokens, bytesOfToken: bytes) { activity, _ in
+                try writer.append(activity)
+                if Interruption.requested { throw StopRun() }
+            } stopping: { $0 is StopRun }
+            if summary.tokens < tokens.count {
+                try writer.publishIncomplete()
+                return nil
+            }
+            try writer.finish(endTime: ISO8601DateFormatter().string(from: Date()))
+        } catch {
+            if let kept = writer.abandon() { note("the tokens traced before the failure are in \(kept)") }
+            throw error
+        }
         // Re-cost from the trace alone: what `marsim energy` would do.
         let reader = try TraceReader(path: path)
         let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())

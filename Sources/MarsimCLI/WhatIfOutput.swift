@@ -1,4 +1,5 @@
 import Foundation
+import MarsimCore
 import MarsimEnergy
 import MarsimEngine
 import MarsimPlot
@@ -8,6 +9,8 @@ struct WhatIfOutput {
     let dense: WhatIfCommand.Row
     let rows: [WhatIfCommand.Row]
     let profiles: [String]
+    /// File-name forms of `profiles` (sanitised: a profile's name is text from its file).
+    let profileFiles: [String]
     let out: URL
 
     static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace"
@@ -22,11 +25,12 @@ struct WhatIfOutput {
 
     var usesBitsPerByte: Bool { dense.summary.bitsPerByte(spiking: false) != nil }
 
+    /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`).
     func write() throws {
-        try csv().write(to: out.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
-        for (p, profile) in profiles.enumerated() {
-            try scatter(profileIndex: p).write(toFile: out.appendingPathComponent("energy-vs-fidelity-\(profile).svg").path)
-            try breakdown(profileIndex: p).write(toFile: out.appendingPathComponent("breakdown-\(profile).svg").path)
+        try AtomicOutputFile.write(csv(), to: out.appendingPathComponent("results.csv").path, label: "results file")
+        for (p, file) in profileFiles.enumerated() {
+            try scatter(profileIndex: p).writeSafely(to: out.appendingPathComponent("energy-vs-fidelity-\(file).svg").path)
+            try breakdown(profileIndex: p).writeSafely(to: out.appendingPathComponent("breakdown-\(file).svg").path)
         }
         print(table())
         note("wrote \(out.path)/results.csv, energy-vs-fidelity-*.svg, breakdown-*.svg and traces/")

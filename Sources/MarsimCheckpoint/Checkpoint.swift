@@ -22,11 +22,15 @@ public struct Checkpoint: Sendable {
     /// on Linux and macOS), validated from its header alone, and each weight is widened to fp32
     /// exactly once into the model's arrays; the mapping is then only read again by
     /// `identity()`'s content hash. Every failure is a one-line `CheckpointError` naming the file.
-    public static func load(_ directory: URL) throws -> Checkpoint {
+    ///
+    /// Weights holding NaN or ±infinity are refused (`CheckpointError.nonFiniteWeight`, naming the
+    /// tensor) unless `allowNonFinite`.
+    public static func load(_ directory: URL, allowNonFinite: Bool = false) throws -> Checkpoint {
         let configURL = directory.appendingPathComponent("config.json")
         try checkDirectory(directory)
         let adapter = try ModelRegistry.adapter(forConfig: configURL)
         let store = try TensorStore(directory: directory)
+        store.allowsNonFinite = allowNonFinite
         let model = try adapter.load(configURL: configURL, store: store)
         return Checkpoint(directory: directory, architecture: adapter.name, model: model,
                           parameterCount: store.parameterCount, storedBytes: store.storedBytes, store: store)

@@ -18,6 +18,8 @@ public enum CheckpointError: Error, LocalizedError, Equatable, CustomStringConve
     case unexpectedTensors(names: [String], directory: String)
     /// A weight is stored in an element type marsim does not compute with (integers, booleans).
     case unsupportedDType(name: String, dtype: String, file: String)
+    /// A weight holds NaN or ±infinity (refused unless loading with `allowNonFinite`).
+    case nonFiniteWeight(name: String, index: Int, kind: String, file: String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum CheckpointError: Error, LocalizedError, Equatable, CustomStringConve
         case let .unexpectedTensors(names, directory):
             let shown = names.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
             return "\(directory): unexpected tensors \(shown)\(names.count > 3 ? " and \(names.count - 3) more" : "") not used by this architecture"
+        case let .nonFiniteWeight(name, index, kind, file):
+            return "\(file): tensor '\(name)' holds \(kind) at element \(index); a non-finite weight makes every result meaningless (pass --allow-nonfinite to load it anyway)"
         case let .unsupportedDType(name, dtype, file):
             return "\(file): tensor '\(name)' is stored as \(dtype); marsim reads weights stored as F32, F16, BF16 or F64 (quantized checkpoints are not supported)"
         }

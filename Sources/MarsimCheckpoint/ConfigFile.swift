@@ -1,4 +1,5 @@
 import Foundation
+import MarsimCore
 
 /// Reads a checkpoint's `config.json` into an architecture's `Decodable` config type.
 ///
@@ -9,6 +10,10 @@ public enum ConfigFile {
     /// Decodes `url` as `T`, mapping failures to `CheckpointError.malformedConfig` naming the file and key.
     public static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
         let data = try read(url)
+        if let key = JSONDuplicateKeys.first(in: [UInt8](data)) {
+            throw CheckpointError.malformedConfig(path: url.path, reason:
+                "has the key '\(key)' twice (JSON readers disagree on which value counts: Python keeps the last, others the first)")
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         do {

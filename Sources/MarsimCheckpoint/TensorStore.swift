@@ -10,6 +10,8 @@ public final class TensorStore: @unchecked Sendable {
     /// Every tensor by name.
     public let tensors: [String: TensorInfo]
     private let owner: [String: SafetensorsFile]
+    /// Whether weights holding NaN or ±infinity load (`--allow-nonfinite`); by default they are refused.
+    public var allowsNonFinite = false
 
     /// Opens every tensor file of `directory` and checks the shard index against the files: each
     /// tensor in exactly one file, and in the file the index names.
@@ -39,7 +41,10 @@ public final class TensorStore: @unchecked Sendable {
         for name in names {
             let url = directory.appendingPathComponent(name)
             guard fm.fileExists(atPath: url.path) else {
-                throw CheckpointError.missingFile(path: url.path, hint: "listed in model.safetensors.index.json")
+                if let target = try? fm.destinationOfSymbolicLink(atPath: url.path) {
+                    throw CheckpointError.missingFile(path: url.path, hint: "it is a symbolic link to \(target), which does not exist")
+                }
+                throw CheckpointError.missingFile(path: url.path, hint: weightMap == nil ? "" : "listed in model.safetensors.index.json")
             }
             let file = try SafetensorsFile(url: url)
             files.append(file)
@@ -98,7 +103,12 @@ public final class TensorStore: @unchecked Sendable {
         guard info.dtype.isFloatingPoint else {
             throw CheckpointError.unsupportedDType(name: name, dtype: info.dtype.rawValue, file: info.file.path)
         }
-        return owner[name]!.withRawBytes(info) { DTypeConversion.widen($0, dtype: info.dtype, count: info.elementCount) }
+        return try owner[name]!.withRawBytes(info) { bytes in
+            if !allowsNonFinite, let bad = NonFiniteValues.first(in: bytes, dtype: info.dtype, count: info.elementCount) {
+                throw CheckpointError.nonFiniteWeight(name: name, index: bad.index, kind: bad.kind, file: info.file.path)
+            }
+            return DTypeConversion.widen(bytes, dtype: info.dtype, count: info.elementCount)
+        }
     }
 
     /// The tensor's entry, after checking it exists with exactly `shape`.

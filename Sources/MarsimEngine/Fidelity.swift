@@ -29,9 +29,24 @@ public enum Fidelity {
     }
 
     /// Compares one position's dense and spiking logits; `next` is the actual next token, if any.
+    ///
+    /// When either side has a non-finite logit (NaN or ±∞, e.g. from overflowing activations) the
+    /// comparison is undefined: KL and both NLLs are NaN and top-1 does not agree, so summaries
+    /// report it (`SimulationSummary.nonFiniteTokens`) instead of a KL of 0.
     public static func compare(dense: [Float], spiking: [Float], next: Int?) -> TokenFidelity {
+        guard dense.allSatisfy(\.isFinite), spiking.allSatisfy(\.isFinite) else {
+            return TokenFidelity(klNats: .nan, top1Agrees: false, denseNLL: next.map { _ in .nan }, spikingNLL: next.map { _ in .nan })
+        }
         let lp = logProbabilities(dense), lq = logProbabilities(spiking)
         return TokenFidelity(klNats: klDivergence(lp, lq), top1Agrees: argmax(dense) == argmax(spiking),
                              denseNLL: next.map { -lp[$0] }, spikingNLL: next.map { -lq[$0] })
     }
+}
+
+extension SimulationSummary {
+    /// Tokens whose dense or spiking logits were not all finite (their fidelity is NaN).
+    public var nonFiniteTokens: Int { fidelity.filter(\.klNats.isNaN).count }
+
+    /// The first such token's position, if any.
+    public var firstNonFiniteToken: Int? { fidelity.firstIndex { $0.klNats.isNaN } }
 }

@@ -206,3 +206,83 @@ public struct H5Dataset: ~Copyable, H5Object {
         }
     }
 }
+
+// MARK: - Storage
+
+/// How a dataset's elements are stored in the file, as far as a reader bounding its reads cares.
+public enum H5StorageLayout: Sendable, Equatable {
+    /// Stored inside the object header (at most 64 KiB).
+    case compact
+    /// One block in the file (`external` when the data lives in other files).
+    case contiguous(external: Bool)
+    /// In chunks of `chunkShape` elements.
+    case chunked(chunkShape: [Int])
+    /// A virtual dataset mapping other datasets or files.
+    case virtual
+}
+
+extension H5Dataset {
+    /// The dataset's storage layout. The corresponding C functions are `H5Dget_create_plist`,
+    /// `H5Pget_layout`, `H5Pget_chunk` and `H5Pget_external_count`.
+    public func storageLayout() throws -> H5StorageLayout {
+        try withUnsafeID { id in
+            let plist = try HDF5Library.id("H5Dget_create_plist", location) { H5Dget_create_plist(id) }
+            defer { HDF5Library.closeQuietly { H5Pclose(plist) } }
+            let layout = try HDF5Library.call("H5Pget_layout", location, failed: { $0.rawValue < 0 }) { H5Pget_layout(plist) }
+            switch layout {
+            case H5D_COMPACT: return .compact
+            case H5D_CONTIGUOUS:
+                let external = try HDF5Library.count("H5Pget_external_count", location) { H5Pget_external_count(plist) }
+                return .contiguous(external: external > 0)
+            case H5D_CHUNKED:
+                var dims = [hsize_t](repeating: 0, count: 32)
+                let rank = try HDF5Library.count("H5Pget_chunk", location) { H5Pget_chunk(plist, 32, &dims) }
+                return .chunked(chunkShape: try dims.prefix(min(rank, 32)).map { dim in
+                    guard let value = Int(exactly: dim) else {
+                        throw HDF5Error(function: "H5Pget_chunk", path: location, message: "chunk dimension \(dim) is too large")
+                    }
+                    return value
+                })
+            case H5D_VIRTUAL: return .virtual
+            default:
+                throw HDF5Error(function: "H5Pget_layout", path: location, message: "unknown storage layout \(layout.rawValue)")
+            }
+        }
+    }
+
+    /// Chunks that exist in the file (unwritten chunks read as the fill value without being stored).
+    ///
+    /// The corresponding C function is `H5Dget_num_chunks`.
+    public func allocatedChunkCount() throws -> Int {
+        var count: hsize_t = 0
+        try withUnsafeID { id in
+            try HDF5Library.status("H5Dget_num_chunks", location) { H5Dget_num_chunks(id, marsim_H5S_ALL(), &count) }
+        }
+        return Int(clamping: count)
+    }
+
+    /// Bytes of the file allocated to the dataset's data. The corresponding C function is `H5Dget_storage_size`.
+    public func storageByteCount() throws -> Int {
+        try withUnsafeID { id in Int(clamping: H5Dget_storage_size(id)) }
+    }
+
+    /// An upper bound on the elements whose values the file actually stores: elements beyond it can
+    /// only be fill values, so a reader need never trust an extent larger than this. Chunked:
+    /// allocated chunks × chunk elements; contiguous: allocated bytes ÷ element size, capped at
+    /// `fileBytes`; compact: all elements. External and virtual storage (data in other files) give 0.
+    public func storedElementBound(elementBytes: Int, fileBytes: Int) throws -> Int {
+        switch try storageLayout() {
+        case .compact:
+            return try dataspace().elementCount()
+        case .contiguous(let external):
+            if external { return 0 }
+            return min(try storageByteCount(), fileBytes) / max(1, elementBytes)
+        case .chunked(let chunkShape):
+            let perChunk = chunkShape.reduce(1) { $0.multipliedReportingOverflow(by: max(0, $1)).overflow ? Int.max : $0 * max(0, $1) }
+            let (total, overflow) = try allocatedChunkCount().multipliedReportingOverflow(by: perChunk)
+            return overflow ? Int.max : total
+        case .virtual:
+            return 0
+        }
+    }
+}

@@ -55,9 +55,17 @@ public struct H5Dataspace: ~Copyable {
     public func shape() throws -> [Int] {
         let rank = try HDF5Library.count("H5Sget_simple_extent_ndims", path) { H5Sget_simple_extent_ndims(id) }
         guard rank > 0 else { return [] }
+        guard rank <= 32 else {
+            throw HDF5Error(function: "H5Sget_simple_extent_ndims", path: path, message: "rank \(rank) exceeds HDF5's limit of 32")
+        }
         var dims = [hsize_t](repeating: 0, count: rank)
         _ = try HDF5Library.count("H5Sget_simple_extent_dims", path) { H5Sget_simple_extent_dims(id, &dims, nil) }
-        return dims.map { Int($0) }
+        return try dims.map { dim in
+            guard let value = Int(exactly: dim) else {
+                throw HDF5Error(function: "H5Sget_simple_extent_dims", path: path, message: "dimension \(dim) is too large")
+            }
+            return value
+        }
     }
 
     /// The number of elements in the extent (1 for a scalar dataspace).

@@ -7,13 +7,13 @@ public struct HDF5Error: Error, Equatable, Sendable, CustomStringConvertible {
     public var function: String
     /// The file, or `file:/object/path`, the call was about.
     public var path: String
-    /// What HDF5 said went wrong, on one line.
+    /// What HDF5 said went wrong, on one line (line breaks in HDF5's descriptions become spaces).
     public var message: String
 
     public init(function: String, path: String, message: String) {
         self.function = function
         self.path = path
-        self.message = message
+        self.message = message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
     }
 
     public var description: String { "\(function) failed on \(path): \(message)" }

@@ -22,6 +22,10 @@ extension BPETokenizer {
         let templates = try Self.templates(json.postProcessor, unsupported: unsupported, malformed: malformed)
         let decodesBytes = try Self.decodesBytes(json.decoder, unsupported: unsupported)
 
+        // Like vocabulary ids (see `model`), written ids must index a dense table.
+        if let bad = json.addedTokens.first(where: { !(0 ..< 1 << 24).contains($0.id) }) {
+            throw malformed("added_tokens entry '\(bad.content)' has id \(bad.id), outside 0..<16777216")
+        }
         let tokens = Self.addedTokens(json.addedTokens, vocab: modelJSON.vocab)
         var idsByToken = modelJSON.vocab
         for token in tokens { idsByToken[token.content] = token.id }

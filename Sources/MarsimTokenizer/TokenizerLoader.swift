@@ -1,4 +1,5 @@
 import Foundation
+import MarsimCore
 
 /// Finds and loads the tokenizer of a checkpoint.
 public enum TokenizerLoader {
@@ -40,16 +41,18 @@ public enum TokenizerLoader {
         let path = tokenizerFile.path
         let data: Data
         do {
-            data = try Data(contentsOf: tokenizerFile)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
-            throw TokenizerError.unreadable(file: path, reason: reason)
+            data = try InputFile.read(path, label: "tokenizer file")
+        } catch let error as InputFileError {
+            throw TokenizerError.unreadable(file: path, reason: error.reason)
         }
         return try load(tokenizerJSON: data, file: path)
     }
 
     /// The tokenizer in `data`, the contents of a `tokenizer.json`; `file` names it in errors.
     public static func load(tokenizerJSON data: Data, file: String = "tokenizer.json") throws -> BPETokenizer {
+        if let key = JSONDuplicateKeys.first(in: [UInt8](data)) {
+            throw TokenizerError.malformed(file: file, detail: "the key '\(key)' appears twice (JSON readers disagree on which value counts)")
+        }
         let json: TokenizerJSON
         do {
             json = try JSONDecoder().decode(TokenizerJSON.self, from: data)

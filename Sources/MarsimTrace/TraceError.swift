@@ -25,8 +25,17 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case closed(path: String, reason: String)
     /// Any other failure inside HDF5.
     case hdf5(path: String, error: HDF5Error)
+    /// The trace is being written by another run, or a run that did not finish left its journal.
+    case inUse(path: String, reason: String)
+    /// Writing failed (e.g. the disk is full); `path` is the file that could not be written.
+    case writeFailed(path: String, reason: String)
+    /// The trace claims more data than the file holds, or more than marsim reads at once.
+    case tooLarge(path: String, reason: String)
 
-    public var description: String {
+    /// The message, always on one line (newlines from HDF5 or a file name become spaces).
+    public var description: String { Self.oneLine(text) }
+
+    private var text: String {
         switch self {
         case .cannotCreate(let path, let reason):
             return "cannot create trace \(path): \(reason)"
@@ -50,8 +59,19 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "trace writer for \(path) is closed: \(reason)"
         case .hdf5(let path, let error):
             return "trace \(path): HDF5 error: \(error.function) on \(error.path): \(error.message)"
+        case .inUse(let path, let reason):
+            return "cannot write trace \(path): \(reason)"
+        case .writeFailed(let path, let reason):
+            return "writing \(path) failed: \(reason)"
+        case .tooLarge(let path, let reason):
+            return "trace \(path) is too large to read: \(reason)"
         }
     }
 
     public var errorDescription: String? { description }
+
+    /// Newlines (from HDF5's messages or a file name) become spaces: every message is one line.
+    static func oneLine(_ text: String) -> String {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
+    }
 }

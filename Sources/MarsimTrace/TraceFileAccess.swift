@@ -7,31 +7,58 @@ struct TraceFileAccess: ~Copyable {
     let file: H5File
     let path: String
 
+    /// The file's size in bytes: no trustworthy size read from the file exceeds what it can hold.
+    let fileBytes: Int
+
     /// Opens `path` read-only, telling apart a missing file, a non-HDF5 file and a damaged one.
-    init(opening path: String) throws {
-        self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TraceError.cannotOpen(path: path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw TraceError.cannotOpen(path: path, reason: "it is a directory") }
-        guard H5File.isHDF5(path) else {
+    /// Anything but a regular file (a directory, a FIFO — which would block a reader forever — a
+    /// device) is refused before it is opened.
+    ///
+    /// `name` is how messages call the file (default: `path`), e.g. the journal a temporary HDF5
+    /// file was recovered from.
+    init(opening filePath: String, name: String? = nil) throws {
+        let path = name ?? filePath
+        let size = try Self.regularFileSize(filePath)
+        guard H5File.isHDF5(filePath) else {
             throw TraceError.cannotOpen(path: path, reason: "not an HDF5 file (no HDF5 signature)")
         }
+        let opened: H5File
         do {
-            file = try H5File(opening: path, mode: .readOnly)
+            opened = try H5File(opening: filePath, mode: .readOnly)
         } catch let error as HDF5Error {
             let reason: String
             if error.message.contains("truncated file") {
                 reason = "the file is truncated (shorter than HDF5 recorded): \(error.message)"
             } else if error.message.contains("unable to lock file") {
                 // HDF5 1.10 locks a file for as long as a writer has it open.
-                reason = "another process has it open for writing (a run in progress?); "
-                    + "wait for it to finish, or copy the file and open the copy"
+                reason = "another process has it open for writing; wait for it to finish, or copy the file and open the copy"
             } else {
                 reason = "HDF5 cannot open it: \(error.message)"
             }
             throw TraceError.cannotOpen(path: path, reason: reason)
+        }
+        self.path = path
+        fileBytes = size
+        file = opened
+    }
+
+    /// The size of the regular file at `path` (following symbolic links), or a `cannotOpen` error
+    /// saying what is there instead.
+    static func regularFileSize(_ path: String) throws -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+            var hint = ""
+            if errno == ENOENT, FileManager.default.fileExists(atPath: path + TraceJournal.suffix) {
+                hint = "; a run that did not finish left \(path + TraceJournal.suffix): read that"
+            }
+            throw TraceError.cannotOpen(path: path, reason: reason + hint)
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return Int(info.st_size)
+        case S_IFDIR: throw TraceError.cannotOpen(path: path, reason: "it is a directory")
+        case S_IFIFO: throw TraceError.cannotOpen(path: path, reason: "it is a FIFO (named pipe), not a file")
+        default: throw TraceError.cannotOpen(path: path, reason: "it is not a regular file (a device or socket)")
         }
     }
 
@@ -54,10 +81,34 @@ struct TraceFileAccess: ~Copyable {
         guard shape.count == rank else {
             throw TraceError.wrongShape(path: path, object: object, expected: "\(rank) dimension(s)", found: shape)
         }
+        try checkStorage(dataset, object)
         return dataset
     }
 
-    /// Reads a one-dimensional string dataset.
+    /// Refuses data stored outside the file (external or virtual storage could point anywhere,
+    /// including a FIFO or a device).
+    func checkStorage(_ dataset: borrowing H5Dataset, _ object: String) throws {
+        switch try dataset.storageLayout() {
+        case .virtual, .contiguous(external: true):
+            throw TraceError.inconsistent(path: path, reason: "\(object) keeps its data outside the file (virtual or external storage)")
+        default: break
+        }
+    }
+
+    /// Throws unless the file stores at least `rows` rows of `dataset` (of `rowElements` elements of
+    /// `elementBytes` bytes): an extent beyond the stored data would only read fill values, and a
+    /// small file claiming billions of rows must not make a reader allocate for them.
+    func requireStoredRows(_ dataset: borrowing H5Dataset, _ object: String, rows: Int, rowElements: Int, elementBytes: Int) throws {
+        guard rows > 0, rowElements > 0 else { return }
+        let bound = try dataset.storedElementBound(elementBytes: elementBytes, fileBytes: fileBytes)
+        let (needed, overflow) = rows.multipliedReportingOverflow(by: rowElements)
+        if overflow || needed > bound {
+            throw TraceError.tooLarge(path: path, reason:
+                "\(object) claims \(rows) rows but the file stores data for at most \(bound / rowElements)")
+        }
+    }
+
+    /// Reads a one-dimensional string dataset (its size bounded by what the file stores).
     func strings(_ object: String) throws -> [String] {
         try requireKind(object, .dataset)
         let dataset = try file.openDataset(object)
@@ -65,7 +116,27 @@ struct TraceFileAccess: ~Copyable {
         guard case .string = stored else {
             throw TraceError.wrongType(path: path, object: object, expected: "string", found: stored.description)
         }
+        let shape = try dataset.shape()
+        guard shape.count == 1 else {
+            throw TraceError.wrongShape(path: path, object: object, expected: "1 dimension(s)", found: shape)
+        }
+        try checkStorage(dataset, object)
+        try requireStoredRows(dataset, object, rows: shape[0], rowElements: 1, elementBytes: try dataset.datatype().byteCount())
+        try TraceReadBudget.check(elements: shape[0], elementBytes: 64, path: path, object: object)
         return try dataset.readStrings()
+    }
+
+    /// Reads a whole numeric dataset of `rank` dimensions after checking the file stores all of it.
+    func values<T: H5Scalar>(_ object: String, _ type: T.Type, rank: Int) throws -> (values: [T], shape: [Int]) {
+        let dataset = try dataset(object, type, rank: rank)
+        let shape = try dataset.shape()
+        let rowElements = shape.dropFirst().reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        if let rows = shape.first {
+            try requireStoredRows(dataset, object, rows: rows, rowElements: rowElements, elementBytes: MemoryLayout<T>.size)
+        }
+        let (elements, overflow) = (shape.first ?? 1).multipliedReportingOverflow(by: rowElements)
+        try TraceReadBudget.check(elements: overflow ? Int.max : elements, elementBytes: MemoryLayout<T>.size, path: path, object: object)
+        return (try dataset.read(as: type), shape)
     }
 
     /// Reads a scalar numeric attribute of `owner`, checking its stored type is exactly `T`'s.
@@ -80,6 +151,11 @@ struct TraceFileAccess: ~Copyable {
     /// Reads a numeric attribute of `owner`, checking its stored type is exactly `T`'s.
     func attributeArray<T: H5Scalar, O: H5Object & ~Copyable>(_ name: String, of owner: borrowing O, as type: T.Type) throws -> [T] {
         try requireAttribute(name, of: owner)
+        let shape = try owner.attributeShape(name)
+        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard count <= 16 else {
+            throw TraceError.wrongShape(path: path, object: attributeName(name, owner), expected: "at most 16 values", found: shape)
+        }
         let stored = try owner.attributeType(name)
         guard stored == T.h5Kind.storedType else {
             throw TraceError.wrongType(path: path, object: attributeName(name, owner), expected: T.h5Kind.rawValue,

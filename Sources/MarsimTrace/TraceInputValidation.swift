@@ -18,7 +18,23 @@ enum TraceInputValidation {
         }
         let period = metadata.schedule.tickPeriodMs
         if !(period > 0 && period.isFinite) { return "tick period \(period) ms is not a positive number" }
-        if metadata.schedule.timesteps < 1 { return "schedule has \(metadata.schedule.timesteps) ticks per site" }
+        if !(1...255).contains(metadata.schedule.timesteps) {
+            return "schedule has \(metadata.schedule.timesteps) ticks per site (ticks are 1...255)"
+        }
+        if !(1...255).contains(metadata.timesteps) { return "T = \(metadata.timesteps) is not in 1...255" }
+        if !(metadata.tau > 0 && metadata.tau.isFinite) { return "tau \(metadata.tau) is not a positive number" }
+        for (site, values) in zip(sites, metadata.thresholds) {
+            if let bad = values.first(where: { !($0 > 0 && $0.isFinite) }) {
+                return "threshold \(bad) of \(site.name) is not a positive finite number"
+            }
+        }
+        if let bad = metadata.denseBaseline.flatMap(\.fields).first(where: { $0 < 0 }) {
+            return "the dense baseline has a negative count \(bad)"
+        }
+        if let bad = metadata.inputTokenIDs.first(where: { $0 < 0 }) { return "input token id \(bad) is negative" }
+        let shape = metadata.checkpoint.shape
+        if let bad = shape.traceIntegers.first(where: { $0 < 0 }) { return "the model shape has a negative size \(bad)" }
+        if metadata.checkpoint.parameterCount < 0 { return "the parameter count is negative" }
         return nil
     }
 
@@ -28,8 +44,18 @@ enum TraceInputValidation {
         if let previousPosition, token.position <= previousPosition {
             return "token position \(token.position) follows \(previousPosition); positions must increase"
         }
+        if token.position < 0 { return "token position \(token.position) is negative" }
+        // Timestamps are (position · sites + site) · T + tick ticks: keep that within Int.
+        if token.position >= Int.max / max(1, metadata.schedule.ticksPerToken) - 1 {
+            return "token position \(token.position) is too large to timestamp"
+        }
         if token.counts.count != metadata.units.count {
             return "token \(token.position) has counts for \(token.counts.count) units, expected \(metadata.units.count)"
+        }
+        for (unit, counts) in zip(metadata.units, token.counts) {
+            if let bad = counts.fields.firstIndex(where: { $0 < 0 }) {
+                return "token \(token.position), \(unit.name): \(ActivityCounts.fieldNames[bad]) is negative (\(counts.fields[bad]))"
+            }
         }
         guard checkEvents else { return nil }
         var seen = Set<Int>()

@@ -22,20 +22,19 @@ extension RunMetadata {
         let units = try Self.units(access, TraceFormat.units)
         let sites = try Self.units(access, TraceFormat.spikingSites)
         let fieldCount = ActivityCounts.fieldNames.count
-        let baselineSet = try access.dataset(TraceFormat.denseBaseline, Int64.self, rank: 2)
-        let baselineShape = try baselineSet.shape()
+        let baselineShape = try access.dataset(TraceFormat.denseBaseline, Int64.self, rank: 2).shape()
         guard baselineShape[1] == fieldCount, baselineShape[0] == units.count || baselineShape[0] == 0 else {
             throw TraceError.wrongShape(path: access.path, object: TraceFormat.denseBaseline,
                                         expected: "[\(units.count), \(fieldCount)]", found: baselineShape)
         }
-        let baselineValues = try baselineSet.read(as: Int64.self).map { Int($0) }
+        let baselineValues = try access.values(TraceFormat.denseBaseline, Int64.self, rank: 2).values.map { Int($0) }
         let baseline = stride(from: 0, to: baselineValues.count, by: fieldCount).map {
             ActivityCounts(fields: Array(baselineValues[$0 ..< $0 + fieldCount]))
         }
         let thresholds = try sites.map { site in
-            try access.dataset(TraceFormat.threshold(site.name), Float.self, rank: 1).read(as: Float.self)
+            try access.values(TraceFormat.threshold(site.name), Float.self, rank: 1).values
         }
-        let inputTokenIDs = try access.dataset(TraceFormat.inputTokenIDs, Int64.self, rank: 1).read(as: Int64.self).map { Int($0) }
+        let inputTokenIDs = try access.values(TraceFormat.inputTokenIDs, Int64.self, rank: 1).values.map { Int($0) }
 
         self.init(
             marsimVersion: try access.stringAttribute("marsim_version", of: marsim),
@@ -59,6 +58,11 @@ extension RunMetadata {
         if schedule.sitesPerToken != sites.count {
             throw TraceError.inconsistent(path: access.path, reason:
                 "sites_per_token is \(schedule.sitesPerToken) but \(TraceFormat.spikingSites) lists \(sites.count) sites")
+        }
+        // Everything the writer would refuse to record (a NaN or negative tick period, T outside
+        // 1…255, negative counts in the dense baseline …) is refused on reading too.
+        if let problem = TraceInputValidation.problem(with: self) {
+            throw TraceError.inconsistent(path: access.path, reason: problem)
         }
     }
 

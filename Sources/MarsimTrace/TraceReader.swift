@@ -1,14 +1,22 @@
+import Foundation
 import MarsimCore
 import MarsimHDF5
 
 /// Reads a trace written by `TraceWriter`: metadata, per-token counters and fidelity, and events.
 ///
 /// `init` checks the whole layout (types, shapes, consistency) so that a bad file fails at once
-/// with a one-line `TraceError`; later reads only fetch data. A trace whose writer never
-/// finished (a killed run) opens normally with `isComplete == false` and its flushed tokens.
+/// with a one-line `TraceError`; later reads only fetch data. A trace whose run stopped early
+/// opens with `isComplete == false` and its tokens. A **journal** left by a killed run
+/// (`<trace>.partial`) opens too: its whole records are rebuilt into a temporary HDF5 file first
+/// (`recoveredFromJournal`).
+///
+/// Hostile files: every size is bounded by what the file stores before anything is allocated
+/// (`TraceFileAccess.requireStoredRows`, `TraceReadBudget`), every count is checked to be
+/// non-negative and every sum to fit, so a damaged or crafted file gives a `TraceError`, never a
+/// trap, a hang or an unbounded allocation.
 ///
 /// Only the first `tokensWritten` rows of each per-token dataset, and the events they account
-/// for, are read; rows past them (a run killed during a flush) are ignored.
+/// for, are read; rows past them are ignored.
 public final class TraceReader {
     public let path: String
     /// The run's metadata; `endTime` is nil unless the trace is complete.
@@ -22,20 +30,25 @@ public final class TraceReader {
     public let tokensWritten: Int
     /// The SONATA populations (spiking site names) at `events` level; empty at `counts` level.
     public let populations: [String]
+    /// Whether `path` is a killed run's journal, read through a temporary HDF5 rebuild.
+    public let recoveredFromJournal: Bool
 
     private let access: TraceFileAccess
     /// eventOffsets[site][k] is the first row of token k's events in that site's population;
     /// eventOffsets[site][tokensWritten] is the number of events. Empty at `counts` level.
     private let eventOffsets: [[Int]]
 
-    /// Opens and checks the trace at `path`.
+    /// Opens and checks the trace (or journal) at `path`.
     ///
     /// - Throws: `TraceError` (one line naming the file and what is wrong): `.cannotOpen` for a
-    ///   missing, non-HDF5 or truncated file; `.notATrace` for a wrong magic, version or missing
-    ///   `/marsim`; `.missing`, `.wrongType`, `.wrongShape`, `.inconsistent` for a damaged layout.
+    ///   missing, non-regular, non-HDF5 or truncated file; `.notATrace` for a wrong magic, version or missing
+    ///   `/marsim`; `.missing`, `.wrongType`, `.wrongShape`, `.inconsistent` for a damaged layout;
+    ///   `.tooLarge` for sizes beyond what the file stores.
     public init(path: String) throws {
         self.path = path
-        let access = try TraceFileAccess(opening: path)
+        _ = try TraceFileAccess.regularFileSize(path)
+        recoveredFromJournal = TraceJournal.isJournal(path)
+        let access = try Self.openFile(path, journal: recoveredFromJournal)
         do {
             try Self.checkIdentity(access)
             let marsim = try access.group(TraceFormat.marsim)
@@ -56,6 +69,7 @@ public final class TraceReader {
             tokensWritten = Int(flushed)
             metadata = try RunMetadata(trace: access, complete: isComplete)
             try Self.checkTokenTables(access, metadata: metadata, level: level, tokens: tokensWritten, exact: isComplete)
+            try Self.checkPositions(access, metadata: metadata, tokens: tokensWritten)
             if level == .events {
                 populations = metadata.spikingSites.map(\.name)
                 eventOffsets = try Self.eventOffsets(access, metadata: metadata, tokens: tokensWritten)
@@ -68,6 +82,32 @@ public final class TraceReader {
             throw TraceError.hdf5(path: path, error: error)
         }
         self.access = access
+    }
+
+    /// Opens the HDF5 file at `path`, or a temporary HDF5 rebuild of the journal at `path`.
+    private static func openFile(_ path: String, journal: Bool) throws -> TraceFileAccess {
+        guard journal else { return try TraceFileAccess(opening: path) }
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("marsim-recovered-\(UUID().uuidString).h5").path
+        defer { unlink(temporary) }  // the open file stays readable; nothing is left behind
+        try recoverJournal(path, to: temporary)
+        return try TraceFileAccess(opening: temporary, name: path)
+    }
+
+    /// Rebuilds the whole records of the journal `journal` into a new HDF5 trace at `output`, not
+    /// marked complete (what `marsim trace` and `marsim energy` do to read a killed run's journal;
+    /// the result is an ordinary trace for any HDF5 or SONATA reader). Returns the tokens recovered.
+    @discardableResult
+    public static func recoverJournal(_ journal: String, to output: String) throws -> Int {
+        let reader = try JournalReader(path: journal)
+        let header = reader.header
+        let builder = try TraceBuilder(path: output, label: journal, metadata: header.metadata, level: header.level,
+                                       spikeCompression: header.spikeCompression)
+        let extent = try reader.scan { tokens in
+            for token in tokens { try builder.append(token) }
+        }
+        try builder.close(complete: false, endTime: nil)
+        return extent.tokens
     }
 
     // MARK: - Per-token data
@@ -97,12 +137,24 @@ public final class TraceReader {
 
     /// Counters per token and unit (`result[k][u]`, units in `metadata.units` order) for `tokens`
     /// (default: all). Memory is tokens × units × 13 integers; use `totalCounts()` for sums.
+    ///
+    /// - Throws: `TraceError.inconsistent` for a negative counter, `.tooLarge` beyond `TraceReadBudget`.
     public func counts(tokens: Range<Int>? = nil) throws -> [[ActivityCounts]] {
         let tokens = try checkedRange(tokens)
         let unitCount = metadata.units.count
+        let fieldNames = ActivityCounts.fieldNames
+        let (cells, overflow) = tokens.count.multipliedReportingOverflow(by: unitCount)
+        try TraceReadBudget.check(elements: overflow ? Int.max : cells, elementBytes: 16 * fieldNames.count,
+                                  path: path, object: TraceFormat.counts)
         let tables = try hdf5 {
-            try ActivityCounts.fieldNames.map { field in
+            try fieldNames.map { field in
                 try access.file.openDataset(TraceFormat.counter(field)).read(as: Int64.self, rows: tokens)
+            }
+        }
+        for (f, table) in tables.enumerated() {
+            if let bad = table.firstIndex(where: { $0 < 0 }) {
+                throw TraceError.inconsistent(path: path, reason:
+                    "\(TraceFormat.counter(fieldNames[f])) is negative (\(table[bad])) at token \(tokens.lowerBound + bad / max(1, unitCount))")
             }
         }
         return (0..<tokens.count).map { k in
@@ -113,15 +165,32 @@ public final class TraceReader {
     }
 
     /// Counters per unit summed over every token, read in blocks so memory stays small.
+    ///
+    /// - Throws: `TraceError.inconsistent` when a sum, or the sum of a field over all units and
+    ///   tokens, does not fit in 64 bits (so every partial sum a caller forms fits too).
     public func totalCounts() throws -> [ActivityCounts] {
-        var totals = [ActivityCounts](repeating: ActivityCounts(), count: metadata.units.count)
+        let fieldCount = ActivityCounts.fieldNames.count
+        var totals = [[Int]](repeating: [Int](repeating: 0, count: fieldCount), count: metadata.units.count)
+        var grand = [Int](repeating: 0, count: fieldCount)
         let block = 1024
+        func add(_ value: Int, to sum: inout Int, _ what: @autoclosure () -> String) throws {
+            let (result, overflow) = sum.addingReportingOverflow(value)
+            if overflow { throw TraceError.inconsistent(path: path, reason: "the sum of \(what()) does not fit in 64 bits") }
+            sum = result
+        }
         for start in stride(from: 0, to: tokensWritten, by: block) {
             for token in try counts(tokens: start ..< min(tokensWritten, start + block)) {
-                for (u, unit) in token.enumerated() { totals[u] += unit }
+                for (u, unit) in token.enumerated() {
+                    for (f, value) in unit.fields.enumerated() {
+                        try add(value, to: &totals[u][f], "\(ActivityCounts.fieldNames[f]) of \(metadata.units[u].name)")
+                        try add(value, to: &grand[f], "\(ActivityCounts.fieldNames[f]) over all units")
+                    }
+                }
             }
         }
-        return totals
+        var spikes = grand[0]
+        try add(grand[1], to: &spikes, "spikes of both polarities")
+        return totals.map { ActivityCounts(fields: $0) }
     }
 
     // MARK: - Events
@@ -148,24 +217,49 @@ public final class TraceReader {
         }
         let tokens = try checkedRange(tokens)
         let rows = eventOffsets[site][tokens.lowerBound] ..< eventOffsets[site][tokens.upperBound]
+        try TraceReadBudget.check(elements: rows.count, elementBytes: 17, path: path, object: TraceFormat.population(population))
         let group = TraceFormat.population(population)
-        return try hdf5 {
+        let events = try hdf5 {
             SpikeEvents(
                 nodeIDs: try access.file.openDataset(group + "/node_ids").read(as: UInt64.self, rows: rows),
                 timestampsMs: try access.file.openDataset(group + "/timestamps").read(as: Double.self, rows: rows),
                 polarity: try access.file.openDataset(group + "/polarity").read(as: Int8.self, rows: rows))
         }
+        let neurons = metadata.thresholds[site].count
+        for e in 0..<events.count {
+            let node = events.nodeIDs[e], time = events.timestampsMs[e], polarity = events.polarity[e]
+            if neurons > 0 && node >= UInt64(neurons) {
+                throw TraceError.inconsistent(path: path, reason: "\(group)/node_ids holds \(node), but the site has \(neurons) neurons")
+            }
+            if !(time >= 0 && time.isFinite) {
+                throw TraceError.inconsistent(path: path, reason: "\(group)/timestamps holds \(time) ms")
+            }
+            if polarity != 1 && polarity != -1 {
+                throw TraceError.inconsistent(path: path, reason: "\(group)/polarity holds \(polarity), not ±1")
+            }
+        }
+        return events
     }
 
     /// Token `index`'s spikes per site, with ticks recovered from the timestamps through the
     /// tick schedule (exact: timestamps are whole ticks × the tick period).
+    ///
+    /// - Throws: `TraceError.inconsistent` when a timestamp is not a tick of that token and site.
     public func spikes(token index: Int) throws -> [SiteSpikes] {
         let position = try column(TraceFormat.tokenColumn("position"), Int64.self, rows: index ..< index + 1)[0]
         let schedule = metadata.schedule
         return try populations.enumerated().map { site, name in
             let events = try events(population: name, tokens: index ..< index + 1)
+            // Positions were checked at open so that this cannot overflow.
             let firstTick = schedule.globalTick(token: Int(position), site: site, tick: 0)
-            let ticks = events.timestampsMs.map { UInt8(clamping: Int(($0 / schedule.tickPeriodMs).rounded()) - firstTick) }
+            let ticks = try events.timestampsMs.map { time -> UInt8 in
+                let tick = (time / schedule.tickPeriodMs).rounded()
+                guard let global = Int(exactly: tick), global >= firstTick, global - firstTick < schedule.timesteps else {
+                    throw TraceError.inconsistent(path: path, reason:
+                        "\(TraceFormat.population(name))/timestamps holds \(time) ms, not a tick of token \(index)")
+                }
+                return UInt8(global - firstTick)
+            }
             return SiteSpikes(site: site, channels: events.nodeIDs.map { UInt32(clamping: $0) }, ticks: ticks,
                               polarity: events.polarity)
         }
@@ -185,6 +279,7 @@ public final class TraceReader {
 
     private func column<T: H5Scalar>(_ object: String, _ type: T.Type, rows: Range<Int>? = nil) throws -> [T] {
         let rows = try checkedRange(rows)
+        try TraceReadBudget.check(elements: rows.count, elementBytes: MemoryLayout<T>.size, path: path, object: object)
         return try hdf5 { try access.file.openDataset(object).read(as: type, rows: rows) }
     }
 
@@ -220,11 +315,13 @@ public final class TraceReader {
         }
     }
 
-    /// Every per-token dataset: type, row width, and at least `tokens` rows (exactly, if `exact`).
+    /// Every per-token dataset: type, row width, at least `tokens` rows (exactly, if `exact`), and
+    /// data in the file for those rows.
     private static func checkTokenTables(_ access: borrowing TraceFileAccess, metadata: RunMetadata, level: TraceLevel,
                                          tokens: Int, exact: Bool) throws {
         func check<T: H5Scalar>(_ object: String, _ type: T.Type, width: Int?) throws {
-            let shape = try access.dataset(object, type, rank: width == nil ? 1 : 2).shape()
+            let dataset = try access.dataset(object, type, rank: width == nil ? 1 : 2)
+            let shape = try dataset.shape()
             let wanted = width.map { "[\(tokens), \($0)]" } ?? "[\(tokens)]"
             if let width, shape[1] != width {
                 throw TraceError.wrongShape(path: access.path, object: object, expected: wanted, found: shape)
@@ -233,6 +330,7 @@ public final class TraceReader {
                 throw TraceError.wrongShape(path: access.path, object: object, expected: wanted + " (tokens_flushed rows)",
                                             found: shape)
             }
+            try access.requireStoredRows(dataset, object, rows: tokens, rowElements: width ?? 1, elementBytes: MemoryLayout<T>.size)
         }
         try check(TraceFormat.tokenColumn("position"), Int64.self, width: nil)
         try check(TraceFormat.tokenColumn("token_id"), Int64.self, width: nil)
@@ -248,20 +346,49 @@ public final class TraceReader {
         }
     }
 
-    /// Prefix sums of `tokens/event_counts` per site.
+    /// Positions: non-negative, strictly increasing, and small enough that every timestamp of the
+    /// tick schedule fits (so no later computation from them can overflow).
+    private static func checkPositions(_ access: borrowing TraceFileAccess, metadata: RunMetadata, tokens: Int) throws {
+        guard tokens > 0 else { return }
+        let object = TraceFormat.tokenColumn("position")
+        try TraceReadBudget.check(elements: tokens, elementBytes: 8, path: access.path, object: object)
+        let positions = try access.file.openDataset(object).read(as: Int64.self, rows: 0 ..< tokens)
+        let limit = Int64(Int.max / max(1, metadata.schedule.ticksPerToken) - 1)
+        var previous: Int64 = -1
+        for (k, position) in positions.enumerated() {
+            guard position > previous, position < limit else {
+                throw TraceError.inconsistent(path: access.path, reason:
+                    "\(object) row \(k) is \(position)" + (position <= previous ? ", not after \(previous)" : ", beyond the tick schedule"))
+            }
+            previous = position
+        }
+    }
+
+    /// Prefix sums of `tokens/event_counts` per site (each sum checked to fit).
     private static func eventOffsets(_ access: borrowing TraceFileAccess, metadata: RunMetadata, tokens: Int) throws -> [[Int]] {
         let sites = metadata.spikingSites.count
         guard sites > 0 else { return [] }
-        let counts = try access.file.openDataset(TraceFormat.tokenColumn("event_counts")).read(as: UInt64.self, rows: 0 ..< tokens)
-        return (0..<sites).map { site in
+        let object = TraceFormat.tokenColumn("event_counts")
+        let (cells, overflow) = tokens.multipliedReportingOverflow(by: sites)
+        try TraceReadBudget.check(elements: overflow ? Int.max : cells, elementBytes: 16, path: access.path, object: object)
+        let counts = try access.file.openDataset(object).read(as: UInt64.self, rows: 0 ..< tokens)
+        return try (0..<sites).map { site in
             var offsets = [0]
             offsets.reserveCapacity(tokens + 1)
-            for k in 0..<tokens { offsets.append(offsets[k] + Int(counts[k * sites + site])) }
+            for k in 0..<tokens {
+                let count = counts[k * sites + site]
+                guard let events = Int(exactly: count), case let (sum, false) = offsets[k].addingReportingOverflow(events) else {
+                    throw TraceError.inconsistent(path: access.path, reason:
+                        "\(object) for \(metadata.spikingSites[site].name) sums past 2^63 events by token \(k)")
+                }
+                offsets.append(sum)
+            }
             return offsets
         }
     }
 
-    /// Each population: `sorting` = by_time, the three datasets with their types and enough rows.
+    /// Each population: `sorting` = by_time, the three datasets with their types, enough rows, and
+    /// data in the file for the events the tokens account for.
     private static func checkPopulations(_ access: borrowing TraceFileAccess, populations: [String], offsets: [[Int]],
                                          exact: Bool) throws {
         for (site, name) in populations.enumerated() {
@@ -278,15 +405,20 @@ public final class TraceReader {
             guard units == "ms" else {
                 throw TraceError.inconsistent(path: access.path, reason: "\(object)/timestamps@units is \"\(units)\", expected \"ms\"")
             }
+            let nodeIDs = try access.dataset(object + "/node_ids", UInt64.self, rank: 1)
+            let polarity = try access.dataset(object + "/polarity", Int8.self, rank: 1)
             let lengths = [
-                ("node_ids", try access.dataset(object + "/node_ids", UInt64.self, rank: 1).shape()[0]),
+                ("node_ids", try nodeIDs.shape()[0]),
                 ("timestamps", try timestamps.shape()[0]),
-                ("polarity", try access.dataset(object + "/polarity", Int8.self, rank: 1).shape()[0]),
+                ("polarity", try polarity.shape()[0]),
             ]
             for (dataset, length) in lengths where length < events || (exact && length != events) {
                 throw TraceError.inconsistent(path: access.path, reason:
                     "\(object)/\(dataset) has \(length) events but tokens/event_counts accounts for \(events)")
             }
+            try access.requireStoredRows(nodeIDs, object + "/node_ids", rows: events, rowElements: 1, elementBytes: 8)
+            try access.requireStoredRows(timestamps, object + "/timestamps", rows: events, rowElements: 1, elementBytes: 8)
+            try access.requireStoredRows(polarity, object + "/polarity", rows: events, rowElements: 1, elementBytes: 1)
         }
     }
 }

@@ -63,6 +63,8 @@ public struct TraceSummary: Codable, Sendable, Equatable {
 
     public var path: String
     public var complete: Bool
+    /// Whether `path` is a killed run's journal (see `TraceReader.recoveredFromJournal`).
+    public var recoveredFromJournal: Bool
     public var level: TraceLevel
     public var formatVersion: [UInt32]
     public var tokens: Int
@@ -106,10 +108,17 @@ public struct TraceSummary: Codable, Sendable, Equatable {
         }
         path = reader.path
         complete = reader.isComplete
+        recoveredFromJournal = reader.recoveredFromJournal
         level = reader.level
         formatVersion = reader.formatVersion
         tokens = reader.tokensWritten
-        events = eventTotals?.reduce(0, +)
+        events = try eventTotals.map { totals in
+            try totals.reduce(0) { sum, value in
+                let (result, overflow) = sum.addingReportingOverflow(value)
+                if overflow { throw TraceError.inconsistent(path: reader.path, reason: "the events of all populations sum past 2^63") }
+                return result
+            }
+        }
         spikes = sites.reduce(0) { $0 + $1.spikes }
         neuronUpdates = sites.reduce(0) { $0 + $1.neuronUpdates }
         firingRate = Self.rate(spikes, neuronUpdates)

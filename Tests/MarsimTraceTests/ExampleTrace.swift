@@ -5,7 +5,7 @@ import Testing
 extension TraceTests {
     /// Writes example traces for `scripts/check_trace.py` (skipped unless `MARSIM_EXAMPLE_TRACE`
     /// names the file): 200 synthetic tokens at events level, plus variants beside it with the
-    /// suffixes `-incomplete` (never finished), `-counts` (counts level) and `-deflate`.
+    /// suffixes `-incomplete` (stopped early), `-counts` (counts level) and `-deflate`.
     @Suite("Example trace") struct ExampleTrace {
         static let path = ProcessInfo.processInfo.environment["MARSIM_EXAMPLE_TRACE"]
 
@@ -19,7 +19,7 @@ extension TraceTests {
             let run = SyntheticRun(inputTokens: 200)
             let writer = try TraceWriter(path: path, metadata: run.metadata, level: level, spikeCompression: compression)
             for k in 0..<200 { try writer.append(run.token(k)) }
-            if finish { try writer.finish(endTime: "2026-12-01T10:05:00Z") } else { try writer.flush() }
+            if finish { try writer.finish(endTime: "2026-12-01T10:05:00Z") } else { try writer.publishIncomplete() }
         }
 
         @Test(.enabled(if: path != nil)) func writeExampleTraces() throws {

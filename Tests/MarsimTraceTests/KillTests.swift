@@ -27,6 +27,8 @@ extension TraceTests {
         @Test(.enabled(if: childTrace == nil)) func killedWriterLeavesEveryFlushedToken() throws {
             try withTemporaryDirectory { directory in
                 let path = directory + "/killed.h5"
+                let journal = path + ".partial"
+                try "an older trace".write(toFile: path, atomically: false, encoding: .utf8)
                 let child = Process()
                 child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 child.arguments = ["--testing-library", "swift-testing", "--filter", "childWritesUntilKilled"]
@@ -40,13 +42,18 @@ extension TraceTests {
                     Thread.sleep(forTimeInterval: 0.02)
                 }
                 #expect(child.isRunning, "the child exited before it was killed")
-                let locked = #expect(throws: TraceError.self) { _ = try TraceReader(path: path) }
-                #expect(locked?.description.contains("another process has it open for writing") == true)
+                // A live run's journal is readable, and a second writer is refused.
+                #expect(try TraceReader(path: journal).tokensWritten == Self.tokensBeforeKill)
+                let second = #expect(throws: TraceError.self) {
+                    _ = try TraceWriter(path: path, metadata: SyntheticRun().metadata, level: .counts)
+                }
+                #expect(second?.description.contains("another marsim run is writing it") == true, "\(String(describing: second))")
                 kill(child.processIdentifier, SIGKILL)
                 child.waitUntilExit()
                 #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL)
 
-                let reader = try TraceReader(path: path)
+                #expect(try String(contentsOfFile: path, encoding: .utf8) == "an older trace", "the existing file is untouched")
+                let reader = try TraceReader(path: journal)
                 #expect(!reader.isComplete)
                 #expect(reader.tokensWritten == Self.tokensBeforeKill)
                 let run = SyntheticRun()
@@ -54,6 +61,12 @@ extension TraceTests {
                 for k in [0, Self.tokensBeforeKill - 1] {
                     #expect(sameActivity(try reader.activity(token: k), run.token(k)))
                 }
+                // The killed run's journal is never overwritten by a new run.
+                let leftover = #expect(throws: TraceError.self) {
+                    _ = try TraceWriter(path: path, metadata: SyntheticRun().metadata, level: .counts)
+                }
+                #expect(leftover?.description.contains("left from a run that did not finish (30 tokens)") == true,
+                        "\(String(describing: leftover))")
             }
         }
     }

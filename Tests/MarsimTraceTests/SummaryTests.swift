@@ -12,8 +12,8 @@ extension TraceTests {
                 let writer = try TraceWriter(path: path, metadata: run.metadata, level: .events)
                 for token in tokens { try writer.append(token) }
                 try writer.flush()
-                let summary = try TraceSummary(reader: TraceReader(path: path))
-                #expect(!summary.complete)
+                let summary = try TraceSummary(reader: TraceReader(path: writer.journalPath))
+                #expect(!summary.complete && summary.tokens == 30)
                 try writer.finish(endTime: "end")
 
                 let finished = try TraceSummary(reader: TraceReader(path: path))

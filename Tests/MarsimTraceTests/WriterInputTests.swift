@@ -6,16 +6,17 @@ import Testing
 extension TraceTests {
     @Suite("Writer input") struct WriterInput {
         @Test func unwritablePathFailsBeforeAnySimulationWithOneLine() throws {
-            let path = "/nonexistent-\(UUID().uuidString)/run.h5"
+            let parent = "/nonexistent-\(UUID().uuidString)"
+            let path = parent + "/run.h5"
             let error = #expect(throws: TraceError.self) {
                 _ = try TraceWriter(path: path, metadata: SyntheticRun().metadata, level: .events)
             }
-            #expect(error?.description == "cannot create trace \(path): No such file or directory")
+            #expect(error?.description == "cannot create trace \(path): cannot create the trace: its directory \(parent) does not exist")
             try withTemporaryDirectory { directory in
                 let error = #expect(throws: TraceError.self) {
                     _ = try TraceWriter(path: directory, metadata: SyntheticRun().metadata, level: .events)
                 }
-                #expect(error?.description == "cannot create trace \(directory): Is a directory")
+                #expect(error?.description == "cannot create trace \(directory): the trace is a directory")
             }
         }
 
@@ -89,7 +90,7 @@ extension TraceTests {
                 let run = SyntheticRun()
                 let writer = try TraceWriter(path: directory + "/t.h5", metadata: run.metadata, level: .counts)
                 try writer.finish(endTime: "end")
-                #expect(throws: TraceError.closed(path: directory + "/t.h5", reason: "finish(endTime:) was called")) {
+                #expect(throws: TraceError.closed(path: directory + "/t.h5", reason: "the trace was already finished")) {
                     try writer.append(run.token(0))
                 }
             }

@@ -120,9 +120,23 @@ public enum LlambaArchitecture: ArchitectureAdapter {
         }
     }
 
-    /// `vocab` rounded up to a multiple of `multiple` (LlambaLMHeadModel.__init__).
-    static func paddedVocab(_ vocab: Int, multiple: Int) -> Int {
-        vocab % multiple == 0 ? vocab : vocab + multiple - vocab % multiple
+    /// `vocab` rounded up to a multiple of `multiple` (LlambaLMHeadModel.__init__), or nil when
+    /// that does not fit in an `Int` (both numbers come from config.json).
+    static func paddedVocab(_ vocab: Int, multiple: Int) -> Int? {
+        guard vocab >= 0, multiple > 0 else { return nil }
+        let remainder = vocab % multiple
+        guard remainder != 0 else { return vocab }
+        let (padded, overflow) = vocab.addingReportingOverflow(multiple - remainder)
+        return overflow ? nil : padded
+    }
+
+    /// The padded vocabulary, which sizes the embedding: it obeys the same bound as vocab_size.
+    static func checkedPaddedVocab(_ config: Config, configURL: URL) throws -> Int {
+        guard let padded = paddedVocab(config.vocabSize, multiple: config.padVocabSizeMultiple), padded <= 10_000_000 else {
+            throw CheckpointError.malformedConfig(path: configURL.path, reason:
+                "vocab_size \(config.vocabSize) rounded up to a multiple of pad_vocab_size_multiple \(config.padVocabSizeMultiple) exceeds 10000000 rows")
+        }
+        return padded
     }
 
     /// Checks the config and returns the mixer dimensions it implies.
@@ -161,6 +175,7 @@ public enum LlambaArchitecture: ArchitectureAdapter {
                                    groups: ssm.nQKHeads, dState: ssm.dState, convKernel: ssm.dConv)
         try dims.validate(configURL: configURL, expandedWidth: inner)
         try validateCommon(configURL: configURL, layers: config.nLayer, vocab: config.vocabSize, timeStepLimit: nil)
+        _ = try checkedPaddedVocab(config, configURL: configURL)
         return dims
     }
 
@@ -170,7 +185,7 @@ public enum LlambaArchitecture: ArchitectureAdapter {
         let D = config.dModel, M = config.mlp.intermediateSize, ssm = config.ssm
 
         // The padded row count, unless the file holds exactly vocab_size rows (padding stripped).
-        let padded = paddedVocab(config.vocabSize, multiple: config.padVocabSizeMultiple)
+        let padded = try checkedPaddedVocab(config, configURL: configURL)
         let embeddingName = "backbone.embedding.weight"
         let storedRows = store.tensors[embeddingName]?.shape.first
         let V = storedRows == config.vocabSize ? config.vocabSize : padded

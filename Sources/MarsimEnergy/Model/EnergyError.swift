@@ -8,6 +8,13 @@ public enum EnergyError: Error, Equatable, Sendable, CustomStringConvertible, Lo
     case tokenShapeMismatch(token: Int, expected: Int, actual: Int)
     /// The dense baseline has `actual` rows where the unit list has `expected`.
     case baselineShapeMismatch(expected: Int, actual: Int)
+    /// A count is negative (counts are numbers of events and accesses).
+    case negativeCount(what: String, value: Int)
+    /// A sum of counts does not fit in 64 bits.
+    case countOverflow(what: String)
+    /// A computed energy or latency is not a finite number (the profile's prices times the counts
+    /// overflow double precision).
+    case nonFinite(what: String, profile: String)
 
     public var description: String {
         switch self {
@@ -17,6 +24,12 @@ public enum EnergyError: Error, Equatable, Sendable, CustomStringConvertible, Lo
             return "energy: token \(token) has counts for \(actual) units but the run lists \(expected) units"
         case let .baselineShapeMismatch(expected, actual):
             return "energy: the dense baseline has counts for \(actual) units but the run lists \(expected) units"
+        case let .negativeCount(what, value):
+            return "energy: \(what) is negative (\(value)); counts cannot be negative"
+        case let .countOverflow(what):
+            return "energy: the sum of \(what) does not fit in 64 bits"
+        case let .nonFinite(what, profile):
+            return "energy: \(what) under profile \(profile) is not a finite number (the profile's prices times the counts overflow)"
         }
     }
 

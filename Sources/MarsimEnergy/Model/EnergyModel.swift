@@ -30,7 +30,9 @@ public enum EnergyModel {
     ///   - units: the accounting units, in count order.
     ///   - denseBaseline: counts of one token of the same model run dense, per unit (`units` order).
     ///   - schedule: the run's tick schedule; `ticksPerToken` sets the number of ticks.
-    /// - Throws: `EnergyError` when there are no tokens or a row's length differs from `units.count`.
+    /// - Throws: `EnergyError` when there are no tokens, a row's length differs from `units.count`,
+    ///   a count is negative, a sum of counts overflows 64 bits, or an energy or latency comes out
+    ///   non-finite (never a trap, never an "inf J" printed as a number).
     public static func report(profile: HardwareProfile, counts: [[ActivityCounts]], units: [AccountingUnit],
                               denseBaseline: [ActivityCounts], schedule: TickSchedule) throws -> EnergyReport {
         guard !counts.isEmpty else { throw EnergyError.noTokens }
@@ -39,6 +41,11 @@ public enum EnergyModel {
         }
         guard denseBaseline.count == units.count else {
             throw EnergyError.baselineShapeMismatch(expected: units.count, actual: denseBaseline.count)
+        }
+        try checkCounts(counts, denseBaseline: denseBaseline, units: units)
+        let (_, ticksOverflow) = schedule.sitesPerToken.multipliedReportingOverflow(by: schedule.timesteps)
+        guard !ticksOverflow, schedule.sitesPerToken >= 0, schedule.timesteps >= 0 else {
+            throw EnergyError.countOverflow(what: "ticks per token (\(schedule.sitesPerToken) sites × \(schedule.timesteps) ticks)")
         }
 
         let prices = CostTable(profile: profile)
@@ -97,6 +104,18 @@ public enum EnergyModel {
                           joulesPerToken: kindSums[i] / tokens, denseBaselineJoulesPerToken: denseKind[i])
         }
 
+        func finite(_ value: Double, _ what: String) throws {
+            guard value.isFinite else { throw EnergyError.nonFinite(what: what, profile: profile.name) }
+        }
+        try finite(meanJoules, "the energy per token")
+        try finite(meanLatency, "the latency per token")
+        try finite(denseJoules, "the dense baseline's energy per token")
+        try finite(denseLatency, "the dense baseline's latency per token")
+        for value in series { try finite(value, "a token's energy") }
+        for value in kindSums + denseKind { try finite(value, "an energy by cost kind") }
+        for entry in breakdown + denseBreakdown { try finite(entry.joulesPerToken, "the energy of \(entry.unit)") }
+        if meanJoules > 0 { try finite(denseJoules / meanJoules, "the ratio dense ÷ spiking") }
+
         return EnergyReport(
             profile: profile, prices: prices, tokenCount: counts.count, ticksPerToken: ticks,
             joulesPerToken: meanJoules, joulesPerTokenSeries: series,
@@ -104,6 +123,32 @@ public enum EnergyModel {
             denseBaselineJoulesPerToken: denseJoules, denseBaselineLatencySecondsPerToken: denseLatency,
             ratio: meanJoules > 0 ? denseJoules / meanJoules : nil,
             byCostKind: byKind, breakdown: breakdown, denseBaselineBreakdown: denseBreakdown)
+    }
+
+    /// Every count is non-negative and every sum the model forms fits in an `Int`: the total of each
+    /// field over all tokens and units (which bounds every partial sum, all terms being ≥ 0), with
+    /// both spike polarities together, and the same for the dense baseline.
+    private static func checkCounts(_ counts: [[ActivityCounts]], denseBaseline: [ActivityCounts], units: [AccountingUnit]) throws {
+        func total(_ rows: [[ActivityCounts]], _ label: String) throws {
+            var sums = [Int](repeating: 0, count: ActivityCounts.fieldNames.count)
+            for (t, row) in rows.enumerated() {
+                for (u, unit) in row.enumerated() {
+                    for (f, value) in unit.fields.enumerated() {
+                        guard value >= 0 else {
+                            throw EnergyError.negativeCount(what: "\(label) token \(t), \(units[u].name), \(ActivityCounts.fieldNames[f])", value: value)
+                        }
+                        let (sum, overflow) = sums[f].addingReportingOverflow(value)
+                        guard !overflow else { throw EnergyError.countOverflow(what: "\(ActivityCounts.fieldNames[f]) (\(label))") }
+                        sums[f] = sum
+                    }
+                }
+            }
+            guard !sums[0].addingReportingOverflow(sums[1]).overflow else {
+                throw EnergyError.countOverflow(what: "spikes of both polarities (\(label))")
+            }
+        }
+        try total(counts, "run")
+        try total([denseBaseline], "dense baseline")
     }
 
     /// Costs recorded inputs under `profile`; see `report(profile:counts:units:denseBaseline:schedule:)`.

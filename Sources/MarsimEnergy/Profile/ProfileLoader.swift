@@ -1,4 +1,5 @@
 import Foundation
+import MarsimCore
 import TOMLKit
 
 extension HardwareProfile {
@@ -11,10 +12,13 @@ extension HardwareProfile {
     public static func load(path: String) throws -> HardwareProfile {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ProfileError(reason: .unreadableFile, file: path, line: 1, key: "(document)",
-                               message: "cannot read the profile file (\(error.localizedDescription))")
+            let data = try InputFile.read(path, label: "profile file", maxBytes: TOMLLimits.maxBytes)
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ProfileError(reason: .unreadableFile, file: path, line: 1, key: "(document)", message: "the profile is not UTF-8 text")
+            }
+            text = decoded
+        } catch let error as InputFileError {
+            throw ProfileError(reason: .unreadableFile, file: path, line: 1, key: "(document)", message: error.reason)
         }
         var profile = try parse(toml: text, file: path)
         profile.file = path
@@ -28,6 +32,7 @@ extension HardwareProfile {
     ///   - file: the name used in error messages (and stored in `file`), e.g. the path it came from.
     /// - Throws: `ProfileError`, as `load(path:)`.
     public static func parse(toml: String, file: String) throws -> HardwareProfile {
+        try TOMLLimits.check(toml, file: file)
         let locator = TOMLKeyLocator(source: toml)
         let root: TOMLTable
         do {

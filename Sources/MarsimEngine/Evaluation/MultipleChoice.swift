@@ -26,15 +26,16 @@ public struct MultipleChoiceItem: Sendable, Equatable, Decodable {
 
     /// Reads a JSONL file: one item a line (blank lines skipped). Errors name the file and line.
     public static func load(jsonl url: URL) throws -> [MultipleChoiceItem] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw EvaluationError("\(url.path): cannot read the task file")
-        }
+        let data = try InputFile.read(url.path, label: "task file", allowEmpty: false)
         var items: [MultipleChoiceItem] = []
         let decoder = JSONDecoder()
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { continue }
             let where_ = "\(url.path):\(number + 1)"
+            if let key = JSONDuplicateKeys.first(in: Array(text.utf8)) {
+                throw EvaluationError("\(where_): field '\(key)' appears twice")
+            }
             let item: MultipleChoiceItem
             do {
                 item = try decoder.decode(MultipleChoiceItem.self, from: Data(text.utf8))

@@ -35,7 +35,10 @@ public struct Placement: Sendable, Equatable {
                 guard items.count == 1 else { throw PlacementError(specification, "'none' cannot be combined with other sites") }
                 continue
             }
-            let parts = item.split(separator: "@", maxSplits: 1).map(String.init)
+            let parts = item.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            if parts.count == 2 && parts[1].trimmingCharacters(in: .whitespaces).isEmpty {
+                throw PlacementError(specification, "'\(item)' has no layer range after '@' (write @L or @A-B)")
+            }
             let name = parts[0]
             var layers = Array(0..<shape.layers)
             if parts.count == 2 {

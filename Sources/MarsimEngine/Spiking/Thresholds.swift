@@ -44,6 +44,9 @@ public struct ThresholdSet: Sendable, Equatable {
             guard info.shape == [fanIn] else {
                 throw ThresholdError("\(file.path): tensor '\(site.name)' has shape \(info.shape), expected [\(fanIn)]")
             }
+            guard info.dtype.isFloatingPoint else {
+                throw ThresholdError("\(file.path): tensor '\(site.name)' is stored as \(info.dtype.rawValue); log-thresholds must be F32, F16, BF16 or F64")
+            }
             let v = try st.floats(site.name).map { expf($0) }
             if let bad = v.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
                 throw ThresholdError("\(file.path): tensor '\(site.name)' channel \(bad) gives threshold \(v[bad]); exp(a) must be finite and > 0")
