@@ -255,8 +255,11 @@ extension H5Dataset {
     /// The corresponding C function is `H5Dget_num_chunks`.
     public func allocatedChunkCount() throws -> Int {
         var count: hsize_t = 0
+        let space = try dataspace()
         try withUnsafeID { id in
-            try HDF5Library.status("H5Dget_num_chunks", location) { H5Dget_num_chunks(id, marsim_H5S_ALL(), &count) }
+            try space.withUnsafeID { space in
+                try HDF5Library.status("H5Dget_num_chunks", location) { H5Dget_num_chunks(id, space, &count) }
+            }
         }
         return Int(clamping: count)
     }

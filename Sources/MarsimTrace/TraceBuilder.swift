@@ -7,8 +7,9 @@ import MarsimHDF5
 /// then renamed over the trace; `TraceReader` uses it to read a journal left by a killed run. The
 /// file is not crash-safe while it is being built (nothing depends on it until it is renamed).
 ///
-/// Tokens are buffered and written in batches of at most `maxTokens` tokens or `maxEvents` events,
-/// fixed numbers (not a time), so the same tokens always give a byte-identical file.
+/// Tokens are buffered and written in batches of at most `maxTokens` tokens or `maxEvents` events
+/// (default 256 and 2^16, about 1 MB of buffered events), fixed numbers rather than a time, so the
+/// same tokens always give a byte-identical file.
 final class TraceBuilder {
     /// How the trace is named in errors (the trace's final path, not the temporary file's).
     let label: String
@@ -28,7 +29,7 @@ final class TraceBuilder {
 
     /// Creates (truncating) the HDF5 file `path` and writes `metadata`.
     init(path: String, label: String, metadata: RunMetadata, level: TraceLevel, spikeCompression: SpikeCompression,
-         maxTokens: Int = TraceFlushPolicy.default.maxTokens, maxEvents: Int = TraceFlushPolicy.default.maxEvents) throws {
+         maxTokens: Int = 256, maxEvents: Int = 1 << 16) throws {
         self.label = label
         self.metadata = metadata
         self.level = level

@@ -103,9 +103,7 @@ public final class TraceReader {
         let header = reader.header
         let builder = try TraceBuilder(path: output, label: journal, metadata: header.metadata, level: header.level,
                                        spikeCompression: header.spikeCompression)
-        let extent = try reader.scan { tokens in
-            for token in tokens { try builder.append(token) }
-        }
+        let extent = try reader.scan { try builder.append($0) }
         try builder.close(complete: false, endTime: nil)
         return extent.tokens
     }

@@ -186,9 +186,7 @@ public final class TraceWriter {
         do {
             let builder = try TraceBuilder(path: temporary, label: path, metadata: metadata, level: level,
                                            spikeCompression: spikeCompression)
-            let extent = try JournalReader(path: journal.path).scan { tokens in
-                for token in tokens { try builder.append(token) }
-            }
+            let extent = try JournalReader(path: journal.path).scan { try builder.append($0) }
             guard extent.tokens == tokensFlushed else {
                 throw TraceError.inconsistent(path: journal.path, reason: "the journal holds \(extent.tokens) tokens, \(tokensFlushed) were written")
             }

@@ -33,13 +33,20 @@ extension TraceTests {
             try withTemporaryDirectory { directory in
                 let (bytes, ends) = try Self.journal(tokens: 5, level: level, in: directory)
                 let cut = directory + "/cut.partial"
+                let whole = directory + "/whole.partial"
+                try Data(bytes).write(to: URL(fileURLWithPath: whole))
+                let journal = try JournalReader(path: whole)
                 var checked = 0
                 for length in ends[0]...bytes.count {
-                    try Data(bytes.prefix(length)).write(to: URL(fileURLWithPath: cut))
-                    let extent = try JournalReader(path: cut).scan()
+                    let extent = try journal.scan(limit: length)
                     #expect(extent.tokens == Self.wholeRecords(ends, within: length), "cut at \(length)")
                     #expect(extent.validBytes + extent.trailingBytes == length)
                     checked += 1
+                }
+                // The same through a real file cut short, at a sample of points.
+                for length in stride(from: ends[0], through: bytes.count, by: 97) {
+                    try Data(bytes.prefix(length)).write(to: URL(fileURLWithPath: cut))
+                    #expect(try JournalReader(path: cut).scan().tokens == Self.wholeRecords(ends, within: length), "file cut at \(length)")
                 }
                 // A cut inside the header leaves a journal that holds nothing and says so.
                 for length in [0, 7, 8, 20, ends[0] - 1] {

@@ -239,13 +239,17 @@ final class JournalReader {
         var trailingBytes = 0
     }
 
-    /// Visits every valid record's tokens in order (`body` gets each record's decoded tokens), and
-    /// stops at the first record that is incomplete or damaged. Memory holds one record at a time.
+    /// Visits every token of every valid record in order, and stops at the first record that is
+    /// incomplete or damaged. Memory holds one record's bytes and one decoded token at a time.
     ///
     /// - Throws: errors from `body`; `TraceError.inconsistent` when a record with a valid checksum
     ///   does not decode (a journal not written by marsim).
+    ///
+    /// `limit` reads the file as if it ended after that many bytes (what a kill at that point of
+    /// a write would leave), so tests can check every cut without copying the file.
     @discardableResult
-    func scan(_ body: (([TokenActivity]) throws -> Void)? = nil) throws -> Extent {
+    func scan(limit: Int? = nil, _ body: ((TokenActivity) throws -> Void)? = nil) throws -> Extent {
+        let fileSize = min(self.fileSize, limit ?? .max)
         var extent = Extent()
         var offset = headerEnd
         let fieldCount = ActivityCounts.fieldNames.count
@@ -267,17 +271,18 @@ final class JournalReader {
             if let body {
                 var reader = ByteReader(payload)
                 var previous = [Int64](repeating: 0, count: codec.unitCount * fieldCount)
-                var decoded: [TokenActivity] = []
-                decoded.reserveCapacity(Int(tokens))
-                do {
-                    for _ in 0..<tokens { decoded.append(try codec.decode(&reader, previous: &previous)) }
-                } catch {
-                    throw TraceError.inconsistent(path: path, reason: "journal record \(extent.records) does not decode")
+                for _ in 0..<tokens {
+                    let token: TokenActivity
+                    do {
+                        token = try codec.decode(&reader, previous: &previous)
+                    } catch {
+                        throw TraceError.inconsistent(path: path, reason: "journal record \(extent.records) does not decode")
+                    }
+                    try body(token)
                 }
                 guard reader.atEnd else {
                     throw TraceError.inconsistent(path: path, reason: "journal record \(extent.records) has bytes left after its tokens")
                 }
-                try body(decoded)
             }
             offset += TraceJournal.recordHeaderBytes + Int(length)
             extent.tokens += Int(tokens)
