@@ -22,8 +22,14 @@ struct TraceOptions: ParsableArguments {
     @Option(help: "Duration of one tick in milliseconds (trace timestamps).")
     var tickPeriodMs: Double = 1
 
+    /// Flush the trace's journal after this many tokens (tests use 1 to make many flush points);
+    /// by default it is flushed about once a second (`TraceFlushPolicy.default`).
+    @Option(help: .hidden)
+    var traceFlushTokens: Int?
+
     func validate() throws {
         guard tickPeriodMs > 0, tickPeriodMs.isFinite else { throw ValidationError("Please give a positive --tick-period-ms.") }
+        if let traceFlushTokens, traceFlushTokens < 1 { throw ValidationError("Please give --trace-flush-tokens of at least 1.") }
     }
 }
 
@@ -45,7 +51,9 @@ enum RunRecord {
     /// which hashes the checkpoint's files, is built only when a trace was asked for.
     static func openWriter(_ options: TraceOptions, metadata: @autoclosure () -> RunMetadata) throws -> TraceWriter? {
         guard let path = options.trace else { return nil }
-        return try TraceWriter(path: path, metadata: metadata(), level: options.traceLevel, spikeCompression: options.spikeCompression)
+        let policy = options.traceFlushTokens.map { TraceFlushPolicy(interval: .seconds(3600), maxTokens: $0, maxEvents: .max) } ?? .default
+        return try TraceWriter(path: path, metadata: metadata(), level: options.traceLevel, spikeCompression: options.spikeCompression,
+                               flushPolicy: policy)
     }
 }
 

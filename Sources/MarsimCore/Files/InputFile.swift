@@ -15,7 +15,7 @@ public enum InputFile {
     public static func read(_ path: String, label: String, allowEmpty: Bool = true, maxBytes: Int = defaultMaxBytes) throws -> Data {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw InputFileError(path, errno == ENOENT ? "no such \(label)" : "cannot read the \(label): \(String(cString: strerror(errno)))")
+            throw InputFileError(path, errno == ENOENT ? "no such file" : "cannot read the \(label): \(String(cString: strerror(errno)))")
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break

@@ -26,7 +26,7 @@ public struct MultipleChoiceItem: Sendable, Equatable, Decodable {
 
     /// Reads a JSONL file: one item a line (blank lines skipped). Errors name the file and line.
     public static func load(jsonl url: URL) throws -> [MultipleChoiceItem] {
-        let data = try InputFile.read(url.path, label: "task file", allowEmpty: false)
+        let data = try InputFile.read(url.path, label: "task file")
         var items: [MultipleChoiceItem] = []
         let decoder = JSONDecoder()
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

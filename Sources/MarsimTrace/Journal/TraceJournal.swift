@@ -62,20 +62,16 @@ final class JournalWriter {
 
     /// Creates `path` (which must not exist), locks it and writes the header.
     ///
+    /// The header is written to a hidden temporary file that is then hard-linked to `path` (which
+    /// fails if `path` exists, atomically), so a journal at `path` always holds a whole header: a
+    /// kill before that leaves no journal at all, only the hidden temporary file.
+    ///
     /// - Throws: `TraceError.cannotCreate` when it cannot be created; `.inUse` when it exists
     ///   (another run writing the same trace, or a killed run's journal that must not be lost).
     init(path: String, trace: String, header: TraceJournal.Header) throws {
         self.path = path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else {
-            let reason = errno
-            if reason == EEXIST { throw Self.existingJournalError(path: path, trace: trace) }
-            throw TraceError.cannotCreate(path: trace, reason: "cannot create its journal \(path): \(String(cString: strerror(reason)))")
-        }
-        self.descriptor = descriptor
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            Foundation.close(descriptor)
-            throw TraceError.inUse(path: trace, reason: "its journal \(path) is locked by another process")
+        if FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
+            throw Self.existingJournalError(path: path, trace: trace)
         }
         let json: Data
         do {
@@ -83,9 +79,19 @@ final class JournalWriter {
             encoder.outputFormatting = [.sortedKeys]
             json = try encoder.encode(header)
         } catch {
-            Foundation.close(descriptor)
-            unlink(path)
             throw TraceError.invalidInput(path: trace, reason: "the run's metadata cannot be recorded (\(error))")
+        }
+        let temporary: (path: String, descriptor: Int32)
+        do {
+            temporary = try OutputTarget.createTemporary(beside: path)
+        } catch let error as OutputFileError {
+            throw TraceError.cannotCreate(path: trace, reason: "cannot create its journal \(path): \(error.reason)")
+        }
+        descriptor = temporary.descriptor
+        defer { unlink(temporary.path) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            Foundation.close(descriptor)
+            throw TraceError.inUse(path: trace, reason: "its journal \(path) is locked by another process")
         }
         var out = ByteWriter()
         out.bytes.append(contentsOf: TraceJournal.magic)
@@ -94,6 +100,28 @@ final class JournalWriter {
         out.append(UInt64(json.count))
         out.append(JournalChecksum.of([UInt8](json)))
         out.bytes.append(contentsOf: json)
+        do {
+            try appendRaw(out.bytes)
+        } catch {
+            Foundation.close(descriptor)
+            throw error
+        }
+        if link(temporary.path, path) == 0 { return }
+        let reason = errno
+        Foundation.close(descriptor)
+        if reason == EEXIST { throw Self.existingJournalError(path: path, trace: trace) }
+        guard reason == EPERM || reason == EOPNOTSUPP || reason == ENOSYS else {
+            throw TraceError.cannotCreate(path: trace, reason: "cannot create its journal \(path): \(String(cString: strerror(reason)))")
+        }
+        // A file system without hard links: create the journal in place (a kill during these few
+        // bytes leaves a journal without a whole header, which readers report as holding nothing).
+        descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw Self.existingJournalError(path: path, trace: trace) }
+            throw TraceError.cannotCreate(path: trace, reason: "cannot create its journal \(path): \(String(cString: strerror(errno)))")
+        }
+        flock(descriptor, LOCK_EX | LOCK_NB)
+        validBytes = 0
         do {
             try appendRaw(out.bytes)
         } catch {
