@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "MarsimTokenizerTests", dependencies: ["MarsimTokenizer"]),
         .testTarget(name: "MarsimEngineTests", dependencies: ["MarsimTestSupport", "MarsimEngine", "MarsimCheckpoint"]),
         .testTarget(name: "MarsimHDF5Tests", dependencies: ["MarsimHDF5"]),
-        .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTestSupport", "MarsimTrace", "MarsimHDF5"]),
+        .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTestSupport", "MarsimTrace", "MarsimHDF5", "MarsimEnergy"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
         .testTarget(name: "MarsimCLITests", dependencies: ["MarsimTestSupport", "MarsimCLI"]),

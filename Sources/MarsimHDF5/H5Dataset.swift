@@ -289,3 +289,14 @@ extension H5Dataset {
         }
     }
 }
+
+extension H5Dataset {
+    /// Changes the extent of a chunked, extendable dataset to `shape` (rows beyond the stored
+    /// data read as the fill value). The corresponding C function is `H5Dset_extent`.
+    public func setExtent(_ shape: [Int]) throws {
+        let dims = shape.map { hsize_t(max(0, $0)) }
+        try withUnsafeID { id in
+            try HDF5Library.status("H5Dset_extent", location) { H5Dset_extent(id, dims) }
+        }
+    }
+}
