@@ -69,6 +69,7 @@ struct MultipleChoiceTests {
         ("not json", ":1: not a JSON object"),
         ("{\"context\": \"a\", \"choices\": [\"b\"], \"label\": 0}", ":1: needs at least 2 choices"),
         ("", "no items"),
+        ("{\"context\": \"a\", \"choices\": [\"b\", \"c\"], \"label\": 0, \"label\": 1}", ":1: field 'label' appears twice"),
     ])
     func badTasks(_ text: String, _ message: String) throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("marsim-mc-\(UUID().uuidString).jsonl")

@@ -38,6 +38,8 @@ struct PlacementTests {
         ("none,mixer", "'none' cannot be combined"),
         ("lm_head@0", "lm_head has no layer"),
         ("mixer,,mlp", "empty item"),
+        ("mixer.in_proj@", "has no layer range after '@'"),
+        ("mlp@ ", "has no layer range after '@'"),
     ])
     func rejects(_ spec: String, _ message: String) {
         #expect {

@@ -107,3 +107,24 @@ struct LoadingErrorTests {
         #expect(error.localizedDescription == error.description)
     }
 }
+
+/// Issue 11: a tokenizer.json that JSON readers disagree on, or whose added-token ids cannot
+/// index a table, is refused instead of being read one way silently.
+@Suite("tokenizer.json reliability")
+struct TokenizerReliabilityTests {
+    @Test func duplicateKeysAreRefused() {
+        let json = tinyTokenizerJSON().replacingOccurrences(of: "\"model\": {", with: "\"decoder\": null, \"model\": {")
+        let message = errorMessage { try tinyTokenizer(json) }
+        #expect(message?.contains("tiny/tokenizer.json") == true && message?.contains("the key 'decoder' appears twice") == true,
+                "\(message ?? "no error")")
+    }
+
+    @Test(arguments: [1 << 62, -1, 1 << 24])
+    func addedTokenIdsOutsideATableAreRefused(id: Int) {
+        let flags = #""single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true"#
+        let json = tinyTokenizerJSON(addedTokens: "[{\"id\": \(id), \"content\": \"<big>\", \(flags)}]")
+        let message = errorMessage { try tinyTokenizer(json) }
+        #expect(message == "tiny/tokenizer.json: malformed tokenizer.json: added_tokens entry '<big>' has id \(id), outside 0..<16777216",
+                "\(message ?? "no error")")
+    }
+}
