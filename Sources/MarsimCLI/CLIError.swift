@@ -48,7 +48,10 @@ extension CLIError {
             case .fileReadInapplicableStringEncoding: reason = "not valid UTF-8 text"
             case .fileWriteFileExists: reason = "the file already exists"
             case .fileReadTooLarge: reason = "the file is too large"
-            default: reason = ns.localizedDescription
+            default:
+                let text = ns.localizedDescription
+                reason = text.contains("NSCocoaErrorDomain") || text.contains("Error Domain=")
+                    ? "the file operation failed (Foundation error \(ns.code))" : text
             }
         }
         return path.map { "\($0): \(reason)" } ?? reason

@@ -105,7 +105,10 @@ public struct WhatIfCommand: ParsableCommand {
     /// Refuses an `--out` that is not a directory, or is not empty (unless `--overwrite`).
     private func checkOutputFolder() throws {
         var info = stat()
-        guard lstat(out, &info) == 0 else { return }  // created later
+        guard lstat(out, &info) == 0 else {
+            if errno == ENOTDIR { throw CLIError("\(out): cannot create the --out folder: a parent of it is a file") }
+            return  // created later
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("\(out): --out must be a folder, and this is a file")
@@ -168,7 +171,7 @@ public struct WhatIfCommand: ParsableCommand {
         }
         plan.trace(traceDir.appendingPathComponent("dense.h5").path, "trace")
         for config in configurations { plan.trace(traceDir.appendingPathComponent(config.name + ".h5").path, "trace") }
-        try FileManager.default.createDirectory(at: traceDir, withIntermediateDirectories: true)
+        try OutputTarget.createDirectories(traceDir.path)
         try plan.check()
 
         Interruption.install()

@@ -100,6 +100,25 @@ public enum OutputTarget {
         throw OutputFileError(path, "cannot create a temporary file beside it (names kept colliding)")
     }
 
+    /// Creates the directory `path` and any missing parents (`mkdir -p`); an existing directory is
+    /// fine. Errors name the component that failed and the system's reason.
+    public static func createDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            var info = stat()
+            if stat(prefix, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFDIR else {
+                    throw OutputFileError(path, "cannot create the folder: \(prefix) is a file, not a folder")
+                }
+                continue
+            }
+            guard mkdir(prefix, 0o777) == 0 || errno == EEXIST else {
+                throw OutputFileError(path, "cannot create the folder \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
     /// Renames the finished `temporary` over `path`, after checking again that `path` is still
     /// absent or a regular file. The rename is atomic: readers see the old file or the new one.
     public static func publish(_ temporary: String, to path: String, label: String = "output") throws {
