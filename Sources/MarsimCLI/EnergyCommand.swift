@@ -42,25 +42,29 @@ public struct EnergyCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
-            let reader = try TraceReader(path: trace)
-            if !reader.isComplete {
-                note("\(trace): incomplete trace (the run did not finish); costing the \(reader.tokensWritten) tokens it holds")
+            try CrashIsolation.run(reading: trace) { try cost() }
+        }
+    }
+
+    private func cost() throws {
+        let reader = try TraceReader(path: trace)
+        if !reader.isComplete {
+            note("\(trace): incomplete trace (the run did not finish); costing the \(reader.tokensWritten) tokens it holds")
+        }
+        guard reader.tokensWritten > 0 else { throw CLIError("\(trace): the trace holds no tokens") }
+        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())
+        let reports = try profileOptions.load().map { try EnergyModel.report(profile: $0, inputs: inputs) }
+        if csv {
+            var lines = ["profile," + EnergyReport.breakdownCSVHeader]
+            for r in reports {
+                lines += r.breakdownCSV().split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
             }
-            guard reader.tokensWritten > 0 else { throw CLIError("\(trace): the trace holds no tokens") }
-            let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())
-            let reports = try profileOptions.load().map { try EnergyModel.report(profile: $0, inputs: inputs) }
-            if csv {
-                var lines = ["profile," + EnergyReport.breakdownCSVHeader]
-                for r in reports {
-                    lines += r.breakdownCSV().split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
-                }
-                print(lines.joined(separator: "\n"))
-            } else if json {
-                let data = reports.count == 1 ? try reports[0].jsonData() : try Self.encoder.encode(["reports": reports])
-                print(String(decoding: data, as: UTF8.self))
-            } else {
-                print(EnergyTable.render(reports, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
-            }
+            print(lines.joined(separator: "\n"))
+        } else if json {
+            let data = reports.count == 1 ? try reports[0].jsonData() : try Self.encoder.encode(["reports": reports])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(EnergyTable.render(reports, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
         }
     }
 

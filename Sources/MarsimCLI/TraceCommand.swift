@@ -37,20 +37,24 @@ public struct TraceCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
-            var plan = OutputPlan()
-            plan.input(trace, "trace")
-            plan.output(plot, "--plot file")
-            try plan.check()
-            let reader = try TraceReader(path: trace)
-            let summary = try TraceSummary(reader: reader)
-            print(json ? try Self.json(summary) : Self.table(summary))
-            if let plot {
-                let document = try reader.level == .events && !reader.populations.isEmpty
-                    ? TracePlots.raster(reader: reader, tokens: plotTokens)
-                    : TracePlots.firingRates(summary)
-                try document.writeSafely(to: plot)
-                note("wrote \(plot)")
-            }
+            try CrashIsolation.run(reading: trace) { try summarize() }
+        }
+    }
+
+    private func summarize() throws {
+        var plan = OutputPlan()
+        plan.input(trace, "trace")
+        plan.output(plot, "--plot file")
+        try plan.check()
+        let reader = try TraceReader(path: trace)
+        let summary = try TraceSummary(reader: reader)
+        print(json ? try Self.json(summary) : Self.table(summary))
+        if let plot {
+            let document = try reader.level == .events && !reader.populations.isEmpty
+                ? TracePlots.raster(reader: reader, tokens: plotTokens)
+                : TracePlots.firingRates(summary)
+            try document.writeSafely(to: plot)
+            note("wrote \(plot)")
         }
     }
 

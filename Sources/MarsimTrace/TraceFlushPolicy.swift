@@ -1,18 +1,17 @@
-/// When a `TraceWriter` writes its buffered tokens to the file and flushes it (`H5Fflush`).
+/// When a `TraceWriter` appends its buffered tokens to the trace's journal (one record per flush).
 ///
 /// Tokens are buffered in memory and written as one batch: at the first `append` after which
 /// `interval` has passed since the last flush, or the batch holds `maxTokens` tokens, or
 /// `maxEvents` spike events, whichever comes first; and at `flush()`/`finish(endTime:)`.
 ///
-/// Why batch: each flush re-compresses the partly filled last chunk of every extendable dataset
-/// and rewrites the file's metadata, which costs milliseconds per population, so flushing
-/// after every token would dominate small models. Bounding a batch by wall-clock time keeps the
-/// overhead a small fraction of run time whatever the model's speed, while a killed run loses at
-/// most the last `interval` of work; the token and event caps bound memory (about 17 bytes per
-/// buffered event plus 8 × 13 bytes per unit per buffered token).
+/// Why batch: each flush is one `write` system call with a checksum over the record, so flushing
+/// after every token would cost a system call per token on fast models. Bounding a batch by
+/// wall-clock time keeps the overhead small whatever the model's speed, while a killed run loses
+/// at most the last `interval` of work; the token and event caps bound memory (about 6 bytes per
+/// buffered event plus ~1–2 bytes per counter per buffered token).
 ///
-/// Every flushed token is complete on disk: a process killed between flushes leaves a trace that
-/// opens with exactly `tokens_flushed` tokens (see `TraceFormat`).
+/// Every flushed token is complete on disk: a process killed at any moment leaves a journal
+/// whose whole records hold exactly the flushed tokens (see `TraceFormat`, "Crash safety").
 public struct TraceFlushPolicy: Sendable, Equatable {
     /// Flush once at least this long has passed since the previous flush.
     public var interval: Duration

@@ -46,7 +46,7 @@ import MarsimHDF5
 /// | `start_time`       | string     | ISO 8601, from the metadata passed to the writer             |
 /// | `sites_per_token`, `schedule_timesteps` | int64 | `TickSchedule` fields                    |
 /// | `tick_period_ms`   | float64    | `TickSchedule.tickPeriodMs`                                  |
-/// | `tokens_flushed`   | int64      | tokens whose rows are complete on disk; rewritten at every flush |
+/// | `tokens_flushed`   | int64      | tokens in the file: readers read this many rows (older writers rewrote it per flush) |
 /// | `complete`         | uint8      | `1`; written only by `TraceWriter.finish`, absent otherwise  |
 /// | `end_time`         | string     | ISO 8601; written only by `TraceWriter.finish`               |
 ///
@@ -78,11 +78,29 @@ import MarsimHDF5
 /// | `counts/<field>`          | int64   | [K, U] | one dataset per `ActivityCounts.fieldNames` entry |
 ///
 /// ## Crash safety
-/// Files use HDF5's default (earliest) format without SWMR, and the writer touches the file only
-/// inside a flush (write buffered rows, set `tokens_flushed`, `H5Fflush`). A process killed
-/// between flushes leaves a file that opens normally with `tokens_flushed` complete tokens;
-/// readers use `tokens_flushed`, not dataset extents, and ignore rows past it. A kill *during*
-/// a flush can leave inconsistent metadata (HDF5 gives no guarantee there).
+/// A trace file is written in one go when its run ends, never while the run goes on: during the
+/// run, tokens go to the trace's **journal** `<trace>.partial` (`TraceJournal`: an append-only
+/// file of checksummed records, one per flush), and `finish`/`publishIncomplete` build this HDF5
+/// layout from it under a hidden temporary name beside the trace, then rename it over the trace.
+/// So a process killed at any moment leaves the previous file at the trace path (if any) untouched,
+/// and a journal whose whole records are exactly the flushed tokens — `TraceReader` reads it
+/// (`recoveredFromJournal`), as do `marsim trace` and `marsim energy`. HDF5's own structures are
+/// never in a half-written state that anything depends on. Readers still use `tokens_flushed`,
+/// not dataset extents, so traces from older writers (killed while flushing) read as before.
+///
+/// ## Adding a per-token dataset
+/// 1. Add the value to `TokenActivity` (MarsimCore) and fill it in the engine.
+/// 2. Journal: encode it in `JournalCodec.encode` (append at the end of a token) and decode it in
+///    `JournalCodec.decode`; bump `TraceJournal.version` (old journals then read as "not readable
+///    by this marsim", which is right: they lack the value).
+/// 3. HDF5: add a `BufferedColumn` in `TokenColumns` (create, `add`, `write`), named under
+///    `/marsim/tokens/` (or its own group), with `TraceFormat.tokenChunkRows(rowBytes:)`.
+/// 4. Reader: check it in `TraceReader.checkTokenTables` (type, width, rows; its stored rows are
+///    bounded there by `requireStoredRows`) and add an accessor that reads it through `column`.
+/// 5. Document it in the table above and in README's trace layout; bump the minor
+///    `formatVersion` (readers accept any 1.x).
+/// A token's values are validated in `TraceInputValidation.problem(with:metadata:…)`, used by both
+/// the writer (before journaling) and the builder (when replaying a journal from disk).
 ///
 /// ## Determinism
 /// Object modification times are not recorded (`H5Pset_obj_track_times` off) and the only

@@ -206,3 +206,40 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: traces).allSatisfy { !$0.hasSuffix(".partial") })
     }
 }
+
+/// `marsim trace` and `marsim energy` read a file in a child process, so a crash inside HDF5 on
+/// damaged metadata (which no caller can prevent) is one line, not a dead `marsim`.
+@Suite("Crash isolation")
+struct CrashIsolationTests {
+    @Test func hdf5CrashesBecomeOneLineErrors() throws {
+        let dir = try TemporaryDirectory("crash")
+        defer { dir.remove() }
+        let trace = dir.file("t.h5").path
+        let made = try HostileInputTests.binary(["simulate", "--checkpoint", HostileInputTests.checkpoint, "--text", "hello, hostile world",
+                                                 "--timesteps", "2", "--trace", trace])
+        #expect(made.status == 0, "\(made.err)")
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trace)))
+        var random = SplitMix64(seed: 0x6372_6173_68)  // "crash"
+        let damaged = dir.file("damaged.h5").path
+        var crashes = 0, attempts = 0
+        // About 1 in 20 single-bit flips in the first 30 KB (HDF5's metadata) crashes HDF5 1.10.8.
+        while crashes == 0 && attempts < 300 {
+            attempts += 1
+            var bytes = original
+            for _ in 0..<(1 + random.below(4)) {
+                bytes[random.below(min(bytes.count, 30_000))] ^= UInt8(1) << UInt8(random.below(8))
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+            let result = try HostileInputTests.binary([attempts % 2 == 0 ? "trace" : "energy", damaged], timeout: 30)
+            let lines = result.err.split(separator: "\n")
+            #expect(result.status == 0 || (lines.filter { $0.hasPrefix("Error:") }.count == 1), "attempt \(attempts): \(result.err)")
+            #expect(!result.err.contains("Program crashed") && !result.err.contains("free():"), "attempt \(attempts): \(result.err)")
+            if result.err.contains("crashed the HDF5 library") {
+                crashes += 1
+                #expect(result.status == 1 && result.err.contains(damaged) && result.err.contains("its HDF5 structures are damaged"))
+            }
+        }
+        print("crash isolation: first HDF5 crash after \(attempts) damaged files")
+        #expect(crashes == 1, "no damaged file crashed HDF5 in \(attempts) attempts")
+    }
+}

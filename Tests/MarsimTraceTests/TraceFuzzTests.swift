@@ -17,8 +17,9 @@ extension TraceTests {
     /// HDF5 files are mutated through the HDF5 library (attributes, elements, extents, types,
     /// deleted objects, truncation); journals byte by byte, with and without their checksums
     /// repaired (so damaged records reach the decoder). Flipping raw bytes of HDF5's own metadata
-    /// is left out: HDF5 1.10.8 itself crashes on some of those (its global heap and metadata
-    /// cache; see README, "Reliability"), which no caller can prevent.
+    /// is left out here: HDF5 1.10.8 itself crashes on some of those (its global heap and metadata
+    /// cache), which no in-process caller can prevent; `marsim trace`/`energy` contain such crashes
+    /// in a child process (`CrashIsolationTests`).
     @Suite("Trace fuzz") struct TraceFuzz {
         static let seed: UInt64 = 0x7472_6163_65  // "trace"
         static let mutations = 1_000
