@@ -111,8 +111,9 @@ public struct BenchCommand: ParsableCommand {
                                              singleThreadDense: threads > 1)
             // The limits are measured again after every timed round, over the model's embedding when it is
             // large (no extra memory), so that the bounds and the timings share the same conditions.
-            let roundLimits: (() -> Limits)? = model.embedding.count * MemoryLayout<Float>.size >= 256 << 20
-                ? { [threads] in model.embedding.withUnsafeBufferPointer { Limits.measure(threads: threads, data: $0, repeats: 3) } } : nil
+            let roundLimits: (() -> Limits)? = model.embedding.element == .f32 && model.embedding.byteCount >= 256 << 20
+                ? { [threads] in Limits.measure(threads: threads, data: UnsafeBufferPointer(start: model.embedding.f32, count: model.embedding.count),
+                                                repeats: 3) } : nil
             var synthetic = try ModelBench.run(model: model, name: "synthetic \(shape.rawValue) (seed \(seed))", tokenIDs: tokenIDs,
                                                limits: limitsStart, roundLimits: roundLimits, options: options, log: &log)
             synthetic.buildSeconds = buildSeconds

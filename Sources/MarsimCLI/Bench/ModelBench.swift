@@ -160,7 +160,9 @@ enum ModelBench {
         let head = model.lmHead
         let rows = min(head.fanOut, 4096)
         checked.append(("lm_head", head.layout == .rowMajor
-            ? Projection(fanIn: head.fanIn, fanOut: rows, layout: .rowMajor, weights: Array(head.weights[0..<(rows * head.fanIn)]), bias: nil)
+            ? Projection(fanIn: head.fanIn, fanOut: rows, layout: .rowMajor,
+                         storage: WeightStorage(view: head.storage.base, count: rows * head.fanIn, element: head.storage.element,
+                                                owner: head.storage), bias: nil)
             : head))
         for (label, p) in checked where p.fanIn * p.fanOut <= 1 << 25 {
             let r = KernelCheck.denseAgainstReference(p)

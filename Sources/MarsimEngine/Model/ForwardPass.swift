@@ -67,7 +67,8 @@ public struct ForwardPass: Sendable {
                                           observe: ((HiddenStatePoint, UnsafeBufferPointer<Float>) -> Void)? = nil) -> [Float] {
         let s = model.shape, D = s.dModel
         precondition(token >= 0 && token < s.vocabSize, "token id \(token) outside the vocabulary")
-        var x = Array(model.embedding[(token * D)..<((token + 1) * D)])
+        var x = [Float](repeating: 0, count: D)
+        x.withUnsafeMutableBufferPointer { model.embedding.widen((token * D)..<((token + 1) * D), into: $0.baseAddress!) }
         counts.counts[index(nil, .embedding)].weightsRead += D
         var h = [Float](repeating: 0, count: D)
         var proj = [Float](repeating: 0, count: max(s.inProjRows, 2 * s.mlpHidden, D))
