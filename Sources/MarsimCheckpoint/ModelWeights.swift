@@ -168,6 +168,8 @@ public struct LanguageModel: Sendable {
     public var finalNorm: [Float]
     /// D → V.
     public var lmHead: Projection
+    /// The checkpoint the weights were loaded from (nil for models built in memory), for caches.
+    public var source: WeightSource?
 
     public init(shape: ModelShape, hyper: ModelHyperparameters, embedding: WeightStorage, blocks: [BlockWeights],
                 finalNorm: [Float], lmHead: Projection) {

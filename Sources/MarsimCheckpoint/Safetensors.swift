@@ -61,6 +61,9 @@ public final class SafetensorsFile: @unchecked Sendable {
     public let mapping: MappedFile
     private let dataStart: Int
 
+    /// Bytes before the tensor data: the 8-byte length and the JSON header.
+    public var headerEnd: Int { dataStart }
+
     /// Maps `url` and validates its header (see the type's description).
     ///
     /// - Throws: `CheckpointError.missingFile`, or `.malformedSafetensors` naming the file and

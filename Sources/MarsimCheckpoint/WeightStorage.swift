@@ -60,6 +60,9 @@ public final class WeightStorage: @unchecked Sendable {
 
     deinit { allocation?.deallocate() }
 
+    /// The mapped file a view lies in (nil for owned storage).
+    var ownerMapping: MappedFile? { owner as? MappedFile }
+
     /// Bytes the values occupy.
     public var byteCount: Int { count * element.size }
 
@@ -94,7 +97,7 @@ public final class WeightStorage: @unchecked Sendable {
             for j in 0..<range.count { out[j] = Float(bitPattern: UInt32(h[j]) << 16) }
         case .f16:
             let h = halves + range.lowerBound
-            for j in 0..<range.count { out[j] = Float(halfBits: h[j]) }
+            for j in 0..<range.count { out[j] = Float(Float16(bitPattern: h[j])) }
         }
     }
 

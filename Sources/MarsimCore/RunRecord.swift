@@ -53,13 +53,18 @@ public struct TokenActivity: Sendable {
     public var spikes: [SiteSpikes]
     /// Fidelity of this token's spiking prediction against dense, when computed.
     public var fidelity: TokenFidelity?
+    /// Tokens in the chunk this token ran in: 1 for a token run alone (decode), more for known
+    /// tokens run layer by layer together (prefill), whose weight reads the chunk shares.
+    public var chunkLength: Int
 
-    public init(position: Int, tokenID: Int, counts: [ActivityCounts], spikes: [SiteSpikes], fidelity: TokenFidelity?) {
+    public init(position: Int, tokenID: Int, counts: [ActivityCounts], spikes: [SiteSpikes], fidelity: TokenFidelity?,
+                chunkLength: Int = 1) {
         self.position = position
         self.tokenID = tokenID
         self.counts = counts
         self.spikes = spikes
         self.fidelity = fidelity
+        self.chunkLength = chunkLength
     }
 }
 

@@ -30,7 +30,7 @@ struct KillTests {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["simulate", "--checkpoint", InspectCommandTests.tinyLlambaBytes.path, "--text-file", input.path,
-                             "--timesteps", "2", "--threshold", "0.2", "--trace", trace, "--json"]
+                             "--timesteps", "2", "--threshold", "0.2", "--trace", trace, "--json", "--chunk", "32", "--no-cache"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

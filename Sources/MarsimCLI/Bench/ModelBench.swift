@@ -15,10 +15,10 @@ struct SiteInputRecorder: ProjectionRunner {
     /// Per site, the inputs of every token, one after another.
     var samples: [[Float]]
 
-    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                      site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        if let s = sites[site] { samples[s].append(contentsOf: UnsafeBufferPointer(start: input, count: p.fanIn)) }
-        dense.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        if let s = sites[site] { samples[s].append(contentsOf: UnsafeBufferPointer(start: input, count: n * p.fanIn)) }
+        dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
     }
 }
 

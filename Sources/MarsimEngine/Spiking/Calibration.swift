@@ -37,10 +37,10 @@ struct RecordingRunner: ProjectionRunner {
     /// Per site, the recorded inputs, token after token (fanIn values each).
     var recorded: [AccountingUnit: [Float]] = [:]
 
-    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                      site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        if sites.contains(site) { recorded[site, default: []].append(contentsOf: UnsafeBufferPointer(start: input, count: p.fanIn)) }
-        dense.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        if sites.contains(site) { recorded[site, default: []].append(contentsOf: UnsafeBufferPointer(start: input, count: n * p.fanIn)) }
+        dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
     }
 }
 
@@ -53,15 +53,15 @@ public struct CalibrationActivations: Sendable {
     /// Where the tokens came from (for `ThresholdSet.source`).
     public let sourceName: String
 
-    /// Runs the dense model over `tokens` and keeps the inputs of `sites`.
-    public init(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], sourceName: String) throws {
+    /// Runs the dense model over `tokens`, `chunk` tokens at a time, and keeps the inputs of `sites`.
+    public init(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], sourceName: String,
+                chunk: Int = ChunkPlan.defaultChunk) throws {
         guard !tokens.isEmpty else { throw ThresholdError("\(sourceName): calibration text is empty") }
         let pass = ForwardPass(model: model)
         var state = RecurrentState(shape: model.shape)
         var runner = RecordingRunner(dense: DenseRunner(), sites: Set(sites))
-        for token in tokens {
-            var counts = TokenCounts(unitCount: pass.index.units.count)
-            _ = pass.step(token: token, state: &state, runner: &runner, counts: &counts)
+        for range in ChunkPlan(count: tokens.count, chunk: chunk).ranges {
+            _ = pass.run(Array(tokens[range]), state: &state, runner: &runner)
         }
         samples = runner.recorded
         tokenCount = tokens.count

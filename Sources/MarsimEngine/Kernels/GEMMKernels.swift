@@ -1,0 +1,78 @@
+// Chunked (many-token) projections: out (n × fanOut) = X (n × fanIn) · Wᵀ + b, on OpenBLAS's SGEMM.
+// Legend: n tokens (rows of X and out), fanIn, fanOut. Outputs first, then inputs.
+import COpenBLAS
+import Dispatch
+import Foundation
+import MarsimCheckpoint
+
+/// OpenBLAS runs single-threaded; marsim spreads the blocks of a product over its own workers.
+/// OpenBLAS picks kernels (and so summation orders) by matrix size and thread count, so letting it
+/// thread itself would make results depend on the thread count; fixed-size blocks, each one
+/// single-threaded SGEMM, give the same arithmetic for every output whatever the count.
+private let blasSingleThreaded: Void = { openblas_set_num_threads(1) }()
+
+/// Output channels per SGEMM call: fixed (never derived from the thread count), wide enough that
+/// packing the chunk's inputs again for each block costs a few percent at most.
+let gemmBlockOutputs = 256
+
+/// out (n × fanOut) = x (n × fanIn) · Wᵀ (+ b per row), for any layout and element type of `p`.
+///
+/// The outputs are cut into blocks of `gemmBlockOutputs` channels, each a single-threaded SGEMM,
+/// spread over `threads` workers: results are identical for every thread count. fp32 weights are
+/// used where they lie (row-major: Wᵀ by SGEMM's transpose flag; column-major: W already is Wᵀ
+/// row-major). bf16 and f16 weights are widened block by block into a small fp32 scratch buffer
+/// that SGEMM then reads from the cache, so no fp32 copy of the model ever exists.
+func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection, threads: Int) {
+    let fanIn = p.fanIn, fanOut = p.fanOut
+    guard n > 0, fanOut > 0 else { return }
+    guard fanIn > 0 else {
+        for t in 0..<n { initializeRow(out + t * fanOut, bias: p.bias, count: fanOut) }
+        return
+    }
+    _ = blasSingleThreaded
+    let blocks = (fanOut + gemmBlockOutputs - 1) / gemmBlockOutputs
+    let workers = min(max(1, threads), blocks, n * fanIn * fanOut >= 1 << 20 ? Int.max : 1)
+    let outAddress = Int(bitPattern: out), xAddress = Int(bitPattern: x)
+    let storage = p.storage, layout = p.layout
+    let work: @Sendable (Int) -> Void = { w in
+        let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!, x = UnsafePointer<Float>(bitPattern: xAddress)!
+        let M = Int32(n), K = Int32(fanIn), ldc = Int32(fanOut)
+        var scratch: UnsafeMutablePointer<Float>? = nil
+        defer { scratch?.deallocate() }
+        var b = w
+        while b < blocks {
+            let lo = b * gemmBlockOutputs, width = min(gemmBlockOutputs, fanOut - lo)
+            let N = Int32(width)
+            switch (layout, storage.element) {
+            case (.columnMajor, _):
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, x, K, storage.f32 + lo, ldc, 0, out + lo, ldc)
+            case (.rowMajor, .f32):
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, x, K, storage.f32 + lo * fanIn, K, 0, out + lo, ldc)
+            case (.rowMajor, _):
+                if scratch == nil { scratch = .allocate(capacity: gemmBlockOutputs * fanIn) }
+                storage.widen((lo * fanIn)..<((lo + width) * fanIn), into: scratch!)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, x, K, scratch!, K, 0, out + lo, ldc)
+            }
+            b += workers
+        }
+    }
+    if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+    if let bias = p.bias {
+        bias.withUnsafeBufferPointer { b in
+            for t in 0..<n {
+                let row = out + t * fanOut
+                for o in 0..<fanOut { row[o] = row[o] + b[o] }
+            }
+        }
+    }
+}
+
+/// A row of outputs set to the bias (or zero).
+@inline(__always)
+func initializeRow(_ row: UnsafeMutablePointer<Float>, bias: [Float]?, count: Int) {
+    if let bias {
+        bias.withUnsafeBufferPointer { row.update(from: $0.baseAddress!, count: count) }
+    } else {
+        row.update(repeating: 0, count: count)
+    }
+}
