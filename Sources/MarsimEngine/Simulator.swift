@@ -144,11 +144,11 @@ public final class Simulator {
                 let next = position + 1 < tokens.count ? tokens[position + 1] : nil
                 let denseLogits = Array(dense.logits(t))
                 let logits = spiking.map { Array($0.logits(t)) } ?? denseLogits
-                let activity = TokenActivity(position: position, tokenID: tokens[position],
-                                             counts: (spiking ?? dense).counts[t].counts,
+                let counts = (spiking ?? dense).counts[t]
+                let activity = TokenActivity(position: position, tokenID: tokens[position], counts: counts.counts,
                                              spikes: spikingRunner?.chunkSpikes[t] ?? [],
                                              fidelity: Fidelity.compare(dense: denseLogits, spiking: logits, next: next),
-                                             chunkLength: range.count)
+                                             chunkLength: range.count, weightsReadShared: counts.weightsReadShared)
                 for u in units.indices { summary.countsPerUnit[u] += activity.counts[u] }
                 summary.countsPerToken.append(activity.counts.reduce(ActivityCounts(), +))
                 summary.fidelity.append(activity.fidelity!)

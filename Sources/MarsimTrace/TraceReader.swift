@@ -112,6 +112,26 @@ public final class TraceReader {
         }
     }
 
+    /// Tokens in each token's chunk (1 = run alone), or nil for a format 1.0 trace that does not record it.
+    public func chunkLengths() throws -> [Int]? {
+        guard try access.exists(TraceFormat.tokenColumn("chunk_length")) else { return nil }
+        return try column(TraceFormat.tokenColumn("chunk_length"), Int64.self).map { Int($0) }
+    }
+
+    /// Weight reads per token and unit with fetches shared by each chunk (`result[k][u]`), or nil for a
+    /// format 1.0 trace.
+    public func sharedWeightReads(tokens: Range<Int>? = nil) throws -> [[Int]]? {
+        guard try access.exists(TraceFormat.tokenColumn("weights_read_shared")) else { return nil }
+        let tokens = try checkedRange(tokens)
+        let unitCount = metadata.units.count
+        let table = try hdf5 { try access.file.openDataset(TraceFormat.tokenColumn("weights_read_shared")).read(as: Int64.self, rows: tokens) }
+        guard table.count == tokens.count * unitCount else {
+            throw TraceError.wrongShape(path: path, object: TraceFormat.tokenColumn("weights_read_shared"),
+                                        expected: "[\(tokens.count), \(unitCount)]", found: [table.count])
+        }
+        return (0..<tokens.count).map { k in (0..<unitCount).map { Int(table[k * unitCount + $0]) } }
+    }
+
     /// Counters per unit summed over every token, read in blocks so memory stays small.
     public func totalCounts() throws -> [ActivityCounts] {
         var totals = [ActivityCounts](repeating: ActivityCounts(), count: metadata.units.count)

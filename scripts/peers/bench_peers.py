@@ -103,6 +103,8 @@ def median_ms_per(times: list[float], n: int) -> float:
 def load_transformers(args, result: dict):
     import torch
     from transformers import Mamba2ForCausalLM
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
 
     files = weight_files(args.checkpoint)
     result["weights_bytes"] = sum(os.path.getsize(f) for f in files)

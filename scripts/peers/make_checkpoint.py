@@ -154,6 +154,10 @@ def main() -> int:
     model.save_pretrained(args.out_bf16, **save_kw)
     print(f"saved bf16 to {args.out_bf16} in {time.perf_counter()-t0:.1f} s", flush=True)
 
+    # save_pretrained/save_file may create 0600 files; make them readable by any user.
+    for path in [args.golden] + [os.path.join(d, f) for d in (args.out, args.out_bf16) for f in os.listdir(d)]:
+        os.chmod(path, 0o644)
+
     with open(os.path.join(args.out, "config.json")) as f:
         arch = json.load(f).get("architectures")
     assert arch == ["Mamba2ForCausalLM"], arch

@@ -179,6 +179,18 @@ public struct ForwardPass: Sendable {
         observeAll(.finalNorm, h)
         runner.run(model.lmHead, input: h, output: logits, tokens: n, site: AccountingUnit(layer: nil, kind: .lmHead),
                    unit: index(nil, .lmHead), counts: counts)
+
+        // Weight reads when the chunk shares each fetch: every token reads its own embedding row;
+        // any other weight is the same for every token (each token's weightsRead is the whole
+        // weight), so the chunk reads it once. Units a runner already filled (spiking sites) keep theirs.
+        for u in index.units.indices where (0..<n).allSatisfy({ counts[$0].weightsReadShared[u] == 0 }) {
+            if u == embeddingUnit {
+                for t in 0..<n { counts[t].weightsReadShared[u] = counts[t].counts[u].weightsRead }
+            } else {
+                let once = counts[0].counts[u].weightsRead
+                for t in 0..<n { counts[t].weightsReadShared[u] = evenShare(once, of: n, token: t) }
+            }
+        }
     }
 
     private func mixerCore(u: UnsafeMutablePointer<Float>, inProj: UnsafePointer<Float>, rows: Int, tokens n: Int,

@@ -132,6 +132,18 @@ public struct SpikingRunner: ProjectionRunner {
                 }
             }
         }
+        // Shared reads: each channel that fired anywhere in the chunk reads its column once, plus
+        // the thresholds and the bias once per chunk.
+        var active = [Bool](repeating: false, count: fanIn)
+        var distinct = 0
+        for t in 0..<n {
+            for channel in chunkSpikes[t][s].channels where !active[Int(channel)] {
+                active[Int(channel)] = true
+                distinct += 1
+            }
+        }
+        let sharedTotal = distinct * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
+        for t in 0..<n { counts[t].weightsReadShared[unit] = evenShare(sharedTotal, of: n, token: t) }
         let T = parameters.timesteps
         for t in 0..<n {
             let events = chunkSpikes[t][s]
