@@ -45,8 +45,9 @@ let package = Package(
 
         /// The HDF5 C library (Debian: libhdf5-dev, pkg-config `hdf5-serial`) with shims for its macros.
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
-        /// OpenBLAS (Debian: libopenblas-dev, pkg-config `openblas`): SGEMM for chunked projections.
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        /// OpenBLAS's CBLAS constants and SGEMM signature; the library (Debian: libopenblas0, from
+        /// libopenblas-dev) is loaded at run time after marsim picks its kernel family (GEMMKernels.swift).
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         /// A small safe Swift layer over CHDF5: typed handles, errors from the HDF5 error stack.
         .target(name: "MarsimHDF5", dependencies: ["CHDF5"]),
 

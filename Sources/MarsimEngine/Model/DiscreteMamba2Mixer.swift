@@ -46,12 +46,13 @@ func discreteMamba2MixerChunk(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePoint
 
     // Scan: a = exp(−softplus(A_log)), S = a·S + x ⊗ B, y = S·C + D·x.
     let headsPerGroup = H / G, d = m.d
+    // Head-major: one head's state (P·N floats) stays in the core's cache for all n tokens.
     forEachHeadRange(heads: H, work: n * H * P * N, threads: threads) { heads in
-        for t in 0..<n {
-            let x = xBCc + t * C, B = x + I, Cm = x + I + G * N, aLogRaw = xBCzA + t * rows + C + I
-            for h in heads {
+        for h in heads {
+            let g = h / headsPerGroup
+            for t in 0..<n {
+                let x = xBCc + t * C, B = x + I, Cm = x + I + G * N, aLogRaw = xBCzA + t * rows + C + I
                 let decay = expf(-softplus(aLogRaw[h]))
-                let g = h / headsPerGroup
                 scanHead(state: ssm + h * P * N, x: x + h * P, B: B + g * N, C: Cm + g * N, decay: decay, inputScale: 1,
                          d: d[h], P: P, N: N, y: y + t * I + h * P)
             }

@@ -44,6 +44,16 @@ public struct DenseRunner: ProjectionRunner {
     }
 }
 
+/// Counts every projection as `DenseRunner` does but computes nothing (outputs are zero): the
+/// counts of a dense token do not depend on its values.
+struct DenseCountingRunner: ProjectionRunner {
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        output.update(repeating: 0, count: n * p.fanOut)
+        for t in 0..<n { counts[t].denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil) }
+    }
+}
+
 /// A point of the residual stream that `ForwardPass.step` can report.
 public enum HiddenStatePoint: Equatable, Sendable {
     /// The embedding output.
@@ -209,9 +219,11 @@ public struct ForwardPass: Sendable {
     }
 
     /// Counts of one token of this model run fully dense, per unit (the same for every token).
+    /// Counting needs no projection arithmetic: the projections are counted as `DenseRunner` counts
+    /// them and output zeros, so this costs the mixers' work, not a pass over the weights.
     public func denseCountsPerToken() -> [ActivityCounts] {
         var state = RecurrentState(shape: model.shape)
-        var runner = DenseRunner(threads: 1)
+        var runner = DenseCountingRunner()
         var counts = TokenCounts(unitCount: index.units.count)
         _ = step(token: 0, state: &state, runner: &runner, counts: &counts)
         return counts.counts
