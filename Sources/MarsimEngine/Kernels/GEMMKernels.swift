@@ -132,3 +132,13 @@ func initializeRow(_ row: UnsafeMutablePointer<Float>, bias: [Float]?, count: In
         row.update(repeating: 0, count: count)
     }
 }
+
+/// The chunked GEMM as benchmarks call it (out n × fanOut = x n × fanIn · Wᵀ).
+public enum DenseKernelBench {
+    public static func gemm(_ out: inout [Float], _ x: [Float], tokens n: Int, _ p: Projection, threads: Int) {
+        precondition(out.count >= n * p.fanOut && x.count >= n * p.fanIn)
+        out.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer { gemmProject(o.baseAddress!, $0.baseAddress!, tokens: n, p, threads: threads) }
+        }
+    }
+}

@@ -32,8 +32,8 @@ public struct SpikingRunner: ProjectionRunner {
     /// How events reach the outputs (see `EventDelivery`).
     public var delivery: EventDelivery = .events
     /// With `.auto`: events per (token × input channel) above which a chunk's site runs as a GEMM.
-    /// 0.15 is the crossover measured on the 2-core development machine (BENCHMARKS.md).
-    public var gemmEventDensity: Double = 0.15
+    /// 0.06 (1.5% firing at T = 4) is the crossover measured on a Mamba2-1.3B checkpoint here (BENCHMARKS.md).
+    public var gemmEventDensity: Double = 0.06
     private let siteIndex: [AccountingUnit: Int]
     private let thresholds: [AccountingUnit: [Float]]
     /// Column-major copies of spiking projections stored row-major (when the model was not prepared
