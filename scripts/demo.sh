@@ -31,8 +31,8 @@ step "5. Joules per token under every shipped hardware profile, beside the dense
 sed -n 1,11p traces/demo-energy.txt; echo "… (breakdowns in traces/demo-energy.txt)"
 
 step "6. Energy what-if: T × placement, every profile, plots" \
-     "marsim whatif --text-file $HELDOUT --limit 1024 --timesteps 1,2,4,8 --placement mixer,mlp,all --calibration-text $HELDOUT --out traces/whatif"
+     "marsim whatif --text-file $HELDOUT --limit 1024 --timesteps 1,2,4,8 --placement mixer,mlp,all --calibration-text $HELDOUT --out traces/whatif --overwrite"
 "$MARSIM" whatif --checkpoint "$CKPT" --text-file "$HELDOUT" --limit 1024 --timesteps 1,2,4,8 \
-    --placement mixer,mlp,all --calibration-text "$HELDOUT" --out traces/whatif
+    --placement mixer,mlp,all --calibration-text "$HELDOUT" --out traces/whatif --overwrite
 
 printf '\nPlots: traces/demo-raster.svg, traces/whatif/energy-vs-fidelity-*.svg, traces/whatif/breakdown-*.svg\n'

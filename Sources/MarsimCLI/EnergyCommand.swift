@@ -52,8 +52,11 @@ public struct EnergyCommand: ParsableCommand {
             note("\(trace): incomplete trace (the run did not finish); costing the \(reader.tokensWritten) tokens it holds")
         }
         guard reader.tokensWritten > 0 else { throw CLIError("\(trace): the trace holds no tokens") }
-        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())
-        let reports = try profileOptions.load().map { try EnergyModel.report(profile: $0, inputs: inputs) }
+        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
+                                  chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
+        let profiles = try profileOptions.load()
+        let reports = try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) }
+        let phases = try profiles.map { try EnergyModel.phases(profile: $0, inputs: inputs) }
         if csv {
             var lines = ["profile," + EnergyReport.breakdownCSVHeader]
             for r in reports {
@@ -61,10 +64,23 @@ public struct EnergyCommand: ParsableCommand {
             }
             print(lines.joined(separator: "\n"))
         } else if json {
-            let data = reports.count == 1 ? try reports[0].jsonData() : try Self.encoder.encode(["reports": reports])
+            let entries = zip(reports, phases).map { ReportWithPhases(report: $0, phases: $1) }
+            let data = entries.count == 1 ? try Self.encoder.encode(entries[0]) : try Self.encoder.encode(["reports": entries])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(EnergyTable.render(reports, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
+            print(EnergyTable.render(reports, phases: phases, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
+        }
+    }
+
+    /// A report as JSON with its decode/prefill split under the key `phases`.
+    struct ReportWithPhases: Encodable {
+        var report: EnergyReport
+        var phases: PhaseEnergy
+        func encode(to encoder: Encoder) throws {
+            try report.encode(to: encoder)
+            enum Key: String, CodingKey { case phases }
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(phases, forKey: .phases)
         }
     }
 
@@ -89,7 +105,8 @@ enum EnergyTable {
         return String(format: "%.3g %@", v, unit)
     }
 
-    static func render(_ reports: [EnergyReport], trace: String, metadata: RunMetadata, complete: Bool) -> String {
+    static func render(_ reports: [EnergyReport], phases: [PhaseEnergy] = [], trace: String, metadata: RunMetadata,
+                       complete: Bool) -> String {
         var lines = ["trace    \(trace) (\(complete ? "complete" : "INCOMPLETE")), \(reports.first?.tokenCount ?? 0) tokens",
                      "run      \(metadata.mode), T = \(metadata.timesteps), placement \(metadata.placement), \(metadata.spikingSites.count) spiking sites",
                      "model    \(metadata.checkpoint.shape.architecture), \(metadata.checkpoint.parameterCount) parameters", ""]
@@ -100,7 +117,22 @@ enum EnergyTable {
                  r.ratio.map { String(format: "%.2f×", $0) } ?? "n/a", seconds(r.latencySecondsPerToken),
                  seconds(r.denseBaselineLatencySecondsPerToken)]
             })
-        lines.append("ratio = dense ÷ spiking (above 1: spiking saves energy)")
+        lines.append("ratio = dense ÷ spiking (above 1: spiking saves energy); every token costed as if run alone (decode)")
+        if phases.contains(where: { $0.prefill != nil }) {
+            lines += ["", "prefill vs decode: known tokens ran in chunks that fetch each weight once per chunk (prefill);"
+                      + " decode fetches every weight for every token"]
+            var rows: [[String]] = []
+            for (r, p) in zip(reports, phases) {
+                for (name, phase) in [("decode", p.decode), ("prefill", p.prefill)] {
+                    guard let phase else { continue }
+                    rows.append([r.profile.name, name, "\(phase.tokens)", String(format: "%.1f", phase.meanChunkLength),
+                                 joules(phase.joulesPerToken), joules(phase.denseBaselineJoulesPerToken),
+                                 phase.ratio.map { String(format: "%.2f×", $0) } ?? "n/a", joules(phase.weightMemoryJoulesPerToken)])
+                }
+            }
+            lines += TextTable.render(header: ["profile", "phase", "tokens", "chunk", "J/token", "dense J/token", "ratio", "weight memory"],
+                                      rows: rows)
+        }
         for r in reports {
             lines += ["", "\(r.profile.name): by cost kind (J/token)"]
             let kinds = r.byCostKind.filter { $0.joulesPerToken != 0 || $0.denseBaselineJoulesPerToken != 0 }

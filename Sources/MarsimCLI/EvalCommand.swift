@@ -39,8 +39,7 @@ public struct EvalCommand: ParsableCommand {
 
     @OptionGroup var spiking: SpikingOptions
 
-    @Option(help: "Worker threads for large projections (results do not depend on it).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var execution: ExecutionOptions
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -49,7 +48,6 @@ public struct EvalCommand: ParsableCommand {
 
     public func validate() throws {
         if let limit, limit < 1 { throw ValidationError("Please give a --limit of at least 1.") }
-        guard threads >= 1 else { throw ValidationError("Please give --threads of at least 1.") }
     }
 
     struct ModelScores: Encodable {
@@ -83,31 +81,44 @@ public struct EvalCommand: ParsableCommand {
         var spiking: ModelScores?
         var acc_difference: Double?
         var acc_norm_difference: Double?
+        /// Load (checkpoint, tasks, thresholds) and run time; tokens counts every model's steps.
+        var timing: RunTiming?
     }
 
     public func run() throws {
         try oneLineErrors {
+            var stopwatch = Stopwatch()
+            var loadSeconds = 0.0
             let checkpoint = try checkpointOptions.load()
             var items = try MultipleChoiceItem.load(jsonl: URL(fileURLWithPath: tasks))
             if let limit { items = Array(items.prefix(limit)) }
             let tokenized = try items.map { try TextEncoding.tokenizeChoiceItem($0, checkpoint: checkpoint) }
-            let evaluator = MultipleChoiceEvaluator(model: checkpoint.model)
             var report = Report(tasks: tasks, items: items.count)
+            loadSeconds += stopwatch.lap()
+            var runSeconds = 0.0
             if mode != .spiking {
+                let evaluator = MultipleChoiceEvaluator(model: checkpoint.model, chunk: execution.chunk)
                 var progress = Progress(label: "eval dense", total: items.count, minimumTotal: 2)
-                report.dense = ModelScores(try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: threads) },
+                report.dense = ModelScores(try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: execution.threads) },
                                                                   progress: { progress.update($0) }))
                 progress.finish()
+                runSeconds += stopwatch.lap()
             }
             if mode != .dense {
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
                 let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
+                let model = try checkpoint.model.preparedForEvents(sites: placement.sites, cache: execution.columnCache, progress: note)
+                let evaluator = MultipleChoiceEvaluator(model: model, chunk: execution.chunk)
+                loadSeconds += stopwatch.lap()
                 var progress = Progress(label: "eval spiking", total: items.count, minimumTotal: 2)
                 report.spiking = ModelScores(try evaluator.evaluate(tokenized, makeRunner: {
-                    try SpikingRunner(model: checkpoint.model, placement: placement, thresholds: thresholds,
-                                      parameters: spiking.parameters, threads: threads)
+                    var runner = try SpikingRunner(model: model, placement: placement, thresholds: thresholds,
+                                                   parameters: spiking.parameters, threads: execution.threads)
+                    runner.delivery = execution.delivery
+                    return runner
                 }, progress: { progress.update($0) }))
                 progress.finish()
+                runSeconds += stopwatch.lap()
                 report.timesteps = spiking.timesteps
                 report.placement = placement.specification
                 report.threshold_source = thresholds.source
@@ -124,6 +135,8 @@ public struct EvalCommand: ParsableCommand {
                 report.acc_difference = s.acc - d.acc
                 report.acc_norm_difference = s.acc_norm - d.acc_norm
             }
+            report.timing = RunTiming(load: loadSeconds, run: runSeconds,
+                                      tokens: (report.dense?.tokens ?? 0) + (report.spiking?.tokens ?? 0))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -30,7 +30,29 @@ public struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var spiking: SpikingOptions
 
+    @OptionGroup var execution: ExecutionOptions
+
+    @Flag(help: "Print one JSON object (prompt, continuation, token ids, timing) instead of the text.")
+    var json = false
+
     public init() {}
+
+    /// `generate --json`.
+    struct Report: Encodable {
+        struct Timing: Encodable {
+            var load_s: Double
+            var prefill_tokens: Int
+            var prefill_ms_per_token: Double
+            var decode_tokens: Int
+            var decode_ms_per_token: Double
+        }
+        var mode: String
+        var prompt: String
+        var continuation: String
+        var prompt_ids: [Int]
+        var continuation_ids: [Int]
+        var timing: Timing
+    }
 
     public func validate() throws {
         guard tokens >= 1 && tokens <= 100_000 else { throw ValidationError("Please give --tokens between 1 and 100000.") }
@@ -38,21 +60,44 @@ public struct GenerateCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
+            var stopwatch = Stopwatch()
             let checkpoint = try checkpointOptions.load()
             let promptIDs = try TextEncoding.encode(prompt, source: "--prompt", checkpoint: checkpoint).ids
             guard !promptIDs.isEmpty else { throw CLIError("--prompt has no tokens") }
             let ids: [Int]
+            var timing = GreedyGeneration.Timing()
+            var loadSeconds = 0.0
             switch mode {
             case .dense:
-                var runner = DenseRunner()
-                ids = try GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
+                var runner = DenseRunner(threads: execution.threads)
+                loadSeconds = stopwatch.lap()
+                ids = try GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner,
+                                                    chunk: execution.chunk, timing: { timing = $0 })
             case .spiking:
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
                 let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
-                var runner = try SpikingRunner(model: checkpoint.model, placement: placement, thresholds: thresholds, parameters: spiking.parameters)
-                ids = try GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner)
+                let model = try checkpoint.model.preparedForEvents(sites: placement.sites, cache: execution.columnCache, progress: note)
+                var runner = try SpikingRunner(model: model, placement: placement, thresholds: thresholds,
+                                               parameters: spiking.parameters, threads: execution.threads)
+                runner.delivery = execution.delivery
+                loadSeconds = stopwatch.lap()
+                ids = try GreedyGeneration.continuation(model: model, prompt: promptIDs, count: tokens, runner: &runner,
+                                                    chunk: execution.chunk, timing: { timing = $0 })
             }
-            print(prompt + (try TextEncoding.decode(ids, checkpoint: checkpoint)))
+            let text = try TextEncoding.decode(ids, checkpoint: checkpoint)
+            if json {
+                func ms(_ s: Double, _ n: Int) -> Double { n == 0 ? 0 : s * 1000 / Double(n) }
+                let report = Report(mode: mode.rawValue, prompt: prompt, continuation: text, prompt_ids: promptIDs, continuation_ids: ids,
+                                    timing: .init(load_s: loadSeconds, prefill_tokens: timing.prefillTokens,
+                                                  prefill_ms_per_token: ms(timing.prefillSeconds, timing.prefillTokens),
+                                                  decode_tokens: timing.decodeTokens,
+                                                  decode_ms_per_token: ms(timing.decodeSeconds, timing.decodeTokens)))
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(prompt + text)
+            }
         }
     }
 }

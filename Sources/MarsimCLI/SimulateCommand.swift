@@ -37,17 +37,12 @@ public struct SimulateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the run's logits as one F32 tensor `logits` [tokens, vocab].", valueName: "file.safetensors"))
     var saveLogits: String?
 
-    @Option(help: "Worker threads for large projections (results do not depend on it).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var execution: ExecutionOptions
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
     public init() {}
-
-    public func validate() throws {
-        guard threads >= 1 else { throw ValidationError("Please give --threads of at least 1.") }
-    }
 
     public func run() throws {
         try oneLineErrors {
@@ -61,15 +56,16 @@ public struct SimulateCommand: ParsableCommand {
             plan.output(saveLogits, "--save-logits file")
             try plan.check()
 
+            var stopwatch = Stopwatch()
             let checkpoint = try checkpointOptions.load()
             let tokens = try input.tokens(for: checkpoint)
             let placement = try Placement(mode == .dense ? "none" : spiking.placement, shape: checkpoint.model.shape)
             let thresholds = mode == .dense ? ThresholdSet(values: [:], source: "none")
                 : try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
-            let settings = SimulationSettings(mode: mode, parameters: spiking.parameters, placement: placement,
-                                              thresholds: thresholds, threads: threads,
-                                              tickPeriodMs: traceOptions.tickPeriodMs)
-            let simulator = Simulator(model: checkpoint.model, settings: settings)
+            let settings = execution.apply(to: SimulationSettings(mode: mode, parameters: spiking.parameters, placement: placement,
+                                                                  thresholds: thresholds, tickPeriodMs: traceOptions.tickPeriodMs))
+            let simulator = try Simulator(model: checkpoint.model, settings: settings, progress: note)
+            let loadSeconds = stopwatch.lap()
             // Every output is created (under a temporary name) before the first token runs, so a bad
             // path fails at once; the files at the given paths change only when the run ends.
             let traceWriter = try RunRecord.openWriter(traceOptions, metadata: RunRecord.metadata(
@@ -86,6 +82,7 @@ public struct SimulateCommand: ParsableCommand {
             Interruption.install()
             var progress = Progress(label: "simulate", total: tokens.ids.count)
             let summary: SimulationSummary
+            let runSeconds: Double
             do {
                 summary = try simulator.run(tokens: tokens.ids, bytesOfToken: tokens.bytesOfToken) { activity, logits in
                     try traceWriter?.append(activity)
@@ -94,6 +91,7 @@ public struct SimulateCommand: ParsableCommand {
                     if Interruption.requested { throw StopRun() }
                 } stopping: { $0 is StopRun }
                 progress.finish()
+                runSeconds = stopwatch.lap()
                 if summary.tokens < tokens.ids.count {
                     try traceWriter?.publishIncomplete()
                     try logitsWriter?.finish(allowFewerRows: true)
@@ -113,7 +111,8 @@ public struct SimulateCommand: ParsableCommand {
             }
             let report = SimulationReport(summary: summary, settings: settings, checkpoint: checkpoint.directory.path,
                                           architecture: checkpoint.architecture, thresholdSource: thresholds.source,
-                                          denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace)
+                                          denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace,
+                                          timing: RunTiming(load: loadSeconds, run: runSeconds, tokens: summary.tokens))
             print(json ? try report.json() : report.table())
             if report.non_finite_logit_tokens > 0 {
                 note("warning: non-finite logits at \(report.non_finite_logit_tokens) of \(summary.tokens) tokens: fidelity is undefined")

@@ -55,10 +55,16 @@ struct SimulationReport: Encodable {
     var bits_per_byte_dense: Double?
     var bits_per_byte_spiking: Double?
     var trace: String?
+    /// Tokens per chunk the known text ran in (1: token by token).
+    var chunk: Int
     var breakdown: [UnitRow]
+    /// Wall-clock load and run time (JSON only).
+    var timing: RunTiming?
 
     init(summary: SimulationSummary, settings: SimulationSettings, checkpoint: String, architecture: String,
-         thresholdSource: String, denseBaseline: [ActivityCounts], trace: String?) {
+         thresholdSource: String, denseBaseline: [ActivityCounts], trace: String?, timing: RunTiming? = nil) {
+        self.timing = timing
+        chunk = settings.chunk
         let total = summary.total
         let n = Double(max(summary.tokens, 1))
         let spikingSites = Set(settings.spikingSites)

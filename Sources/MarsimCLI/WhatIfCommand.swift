@@ -61,6 +61,8 @@ public struct WhatIfCommand: ParsableCommand {
 
     @OptionGroup var profileOptions: ProfileOptions
 
+    @OptionGroup var execution: ExecutionOptions
+
     @Option(help: "Trace level of the per-configuration traces.")
     var traceLevel: TraceLevel = .counts
 
@@ -237,7 +239,7 @@ public struct WhatIfCommand: ParsableCommand {
     /// Returns nil when SIGINT/SIGTERM stopped the run (its trace is then published, incomplete).
     private func simulateAndCost(checkpoint: Checkpoint, settings: SimulationSettings, tokens: [Int], bytes: ((Int) -> Int)?,
                                  name: String, traceDir: URL, profiles: [HardwareProfile]) throws -> Row? {
-        let simulator = Simulator(model: checkpoint.model, settings: settings)
+        let simulator = try Simulator(model: checkpoint.model, settings: execution.apply(to: settings), progress: note)
         let path = traceDir.appendingPathComponent(name + ".h5").path
         let writer = try TraceWriter(path: path, metadata: RunRecord.metadata(checkpoint: checkpoint, simulator: simulator, tokens: tokens,
                                                                                thresholds: settings.thresholds), level: traceLevel)

@@ -31,7 +31,8 @@ public struct Checkpoint: Sendable {
         let adapter = try ModelRegistry.adapter(forConfig: configURL)
         let store = try TensorStore(directory: directory)
         store.allowsNonFinite = allowNonFinite
-        let model = try adapter.load(configURL: configURL, store: store)
+        var model = try adapter.load(configURL: configURL, store: store)
+        model.source = store.weightSource()
         return Checkpoint(directory: directory, architecture: adapter.name, model: model,
                           parameterCount: store.parameterCount, storedBytes: store.storedBytes, store: store)
     }

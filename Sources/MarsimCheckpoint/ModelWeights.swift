@@ -1,11 +1,12 @@
 import MarsimCore
 
-/// A linear projection `y = W·x + b`, stored so that one input channel's weights are contiguous.
+/// A linear projection `y = W·x + b`.
 ///
-/// Weights are kept *column-major* (`columns[i * fanOut ..< (i + 1) * fanOut]` is W[:, i]): an
-/// event on input channel i then reads one contiguous run of memory, and the dense product is the
-/// same loop over all channels. A tied language-model head keeps the embedding's row-major layout
-/// instead (`layout == .rowMajor`, rows = W[o, :]), so no second copy of the vocabulary is made.
+/// Two layouts. *Row-major* (`rows = W[o, :]`) is how PyTorch stores a Linear: checkpoint weights
+/// stay that way and are used in place from the mapped file, in their stored element type (fp32,
+/// bf16, f16). *Column-major* (`columns[i * fanOut ..< (i + 1) * fanOut]` is W[:, i]) is what event
+/// delivery needs: an event on input channel i reads one contiguous run of memory. Spiking sites
+/// get a column-major fp32 copy (`columnMajor()`, or the on-disk column cache) when they spike.
 public struct Projection: Sendable {
     public enum Layout: Sendable { case columnMajor, rowMajor }
 
@@ -15,41 +16,72 @@ public struct Projection: Sendable {
     public let fanOut: Int
     public let layout: Layout
     /// fanIn × fanOut values in `layout` order.
-    public let weights: [Float]
+    public let storage: WeightStorage
     public let bias: [Float]?
 
-    /// Builds a projection from a PyTorch `[fanOut, fanIn]` row-major weight.
+    /// Builds a column-major fp32 projection from a PyTorch `[fanOut, fanIn]` row-major weight.
     public init(torchWeight: [Float], fanOut: Int, fanIn: Int, bias: [Float]?) {
         precondition(torchWeight.count == fanOut * fanIn)
-        var columns = [Float](repeating: 0, count: fanIn * fanOut)
-        torchWeight.withUnsafeBufferPointer { src in
-            columns.withUnsafeMutableBufferPointer { dst in
-                for o in 0..<fanOut {
-                    for i in 0..<fanIn { dst[i * fanOut + o] = src[o * fanIn + i] }
-                }
-            }
-        }
-        self.init(fanIn: fanIn, fanOut: fanOut, layout: .columnMajor, weights: columns, bias: bias)
+        let rows = WeightStorage(floats: torchWeight)
+        self = Projection(fanIn: fanIn, fanOut: fanOut, layout: .rowMajor, storage: rows, bias: bias).columnMajor()
     }
 
+    /// A projection over owned fp32 values in `layout` order.
     public init(fanIn: Int, fanOut: Int, layout: Layout, weights: [Float], bias: [Float]?) {
-        precondition(weights.count == fanIn * fanOut)
+        self.init(fanIn: fanIn, fanOut: fanOut, layout: layout, storage: WeightStorage(floats: weights), bias: bias)
+    }
+
+    /// A projection over `storage` (owned or a view of a mapped file) in `layout` order.
+    public init(fanIn: Int, fanOut: Int, layout: Layout, storage: WeightStorage, bias: [Float]?) {
+        precondition(storage.count == fanIn * fanOut)
+        precondition(layout == .rowMajor || storage.element == .f32, "column-major weights are fp32")
         self.fanIn = fanIn
         self.fanOut = fanOut
         self.layout = layout
-        self.weights = weights
+        self.storage = storage
         self.bias = bias
     }
 
-    /// The same projection in column-major layout (a copy when it is row-major).
+    /// Every weight widened to fp32, in `layout` order (a copy; for tests and inspection).
+    public var weights: [Float] { storage.widened() }
+
+    /// The same projection in column-major fp32 layout: itself when it already is, else a
+    /// transposed copy (blocked, so both sides stream through the cache).
     public func columnMajor() -> Projection {
         if layout == .columnMajor { return self }
-        return Projection(torchWeight: weights, fanOut: fanOut, fanIn: fanIn, bias: bias)
+        let columns = WeightStorage(element: .f32, count: fanIn * fanOut) { raw in
+            Self.transpose(storage, rows: fanOut, columns: fanIn, into: raw.assumingMemoryBound(to: Float.self))
+        }
+        return Projection(fanIn: fanIn, fanOut: fanOut, layout: .columnMajor, storage: columns, bias: bias)
+    }
+
+    /// Writes the transpose of the `rows × columns` row-major matrix in `source` to `out` (columns × rows), fp32.
+    public static func transpose(_ source: WeightStorage, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        let tile = 64
+        var scratch = [Float](repeating: 0, count: tile * columns)
+        scratch.withUnsafeMutableBufferPointer { sb in
+            let buffer = sb.baseAddress!
+            var r0 = 0
+            while r0 < rows {
+                let r1 = min(rows, r0 + tile)
+                source.widen((r0 * columns)..<(r1 * columns), into: buffer)
+                var c0 = 0
+                while c0 < columns {
+                    let c1 = min(columns, c0 + tile)
+                    for c in c0..<c1 {
+                        let dst = out + c * rows
+                        for r in r0..<r1 { dst[r] = buffer[(r - r0) * columns + c] }
+                    }
+                    c0 = c1
+                }
+                r0 = r1
+            }
+        }
     }
 
     /// Weight W[o, i].
     @inlinable public func weight(out o: Int, in i: Int) -> Float {
-        layout == .columnMajor ? weights[i * fanOut + o] : weights[o * fanIn + i]
+        storage.value(at: layout == .columnMajor ? i * fanOut + o : o * fanIn + i)
     }
 }
 
@@ -129,15 +161,17 @@ public struct ModelHyperparameters: Sendable, Equatable {
 public struct LanguageModel: Sendable {
     public var shape: ModelShape
     public var hyper: ModelHyperparameters
-    /// (V, D) row-major.
-    public var embedding: [Float]
+    /// (V, D) row-major, in the checkpoint's element type (used in place).
+    public var embedding: WeightStorage
     public var blocks: [BlockWeights]
     /// (D)
     public var finalNorm: [Float]
     /// D → V.
     public var lmHead: Projection
+    /// The checkpoint the weights were loaded from (nil for models built in memory), for caches.
+    public var source: WeightSource?
 
-    public init(shape: ModelShape, hyper: ModelHyperparameters, embedding: [Float], blocks: [BlockWeights],
+    public init(shape: ModelShape, hyper: ModelHyperparameters, embedding: WeightStorage, blocks: [BlockWeights],
                 finalNorm: [Float], lmHead: Projection) {
         self.shape = shape
         self.hyper = hyper

@@ -57,8 +57,12 @@ public final class SafetensorsFile: @unchecked Sendable {
     public let tensors: [String: TensorInfo]
     /// The header's `__metadata__` (non-string values are kept as their description).
     public let metadata: [String: String]
-    private let data: Data
+    /// The whole file, mapped read-only.
+    public let mapping: MappedFile
     private let dataStart: Int
+
+    /// Bytes before the tensor data: the 8-byte length and the JSON header.
+    public var headerEnd: Int { dataStart }
 
     /// Maps `url` and validates its header (see the type's description).
     ///
@@ -70,14 +74,11 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError.missingFile(path: path, hint: "")
         }
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError.malformedSafetensors(path: path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try MappedFile(url: url)
         guard data.count >= 8 else {
             throw CheckpointError.malformedSafetensors(path: path, reason: "file is \(data.count) bytes, shorter than the 8-byte header length")
         }
-        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) }
+        let headerLength = UInt64(littleEndian: data.base.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         guard headerLength <= UInt64(Self.maxHeaderBytes) else {
             throw CheckpointError.malformedSafetensors(path: path, reason: "header length \(headerLength) exceeds the 100 MB limit")
         }
@@ -87,7 +88,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         let headerEnd = 8 + Int(headerLength)
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd))
+            json = try JSONSerialization.jsonObject(with: Data(data.bytes(8..<headerEnd)))
         } catch {
             throw CheckpointError.malformedSafetensors(path: path, reason: "header is not valid JSON")
         }
@@ -109,7 +110,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         try Self.checkCoverage(tensors: Array(tensors.values), bufferBytes: data.count - headerEnd, path: path)
         self.tensors = tensors
         self.metadata = metadata
-        self.data = data
+        self.mapping = data
         self.dataStart = headerEnd
     }
 
@@ -178,9 +179,32 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// The raw bytes of a tensor (little-endian, row-major), without copying.
     public func withRawBytes<R>(_ info: TensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try data.withUnsafeBytes { raw in
-            try body(UnsafeRawBufferPointer(rebasing: raw[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)]))
+        try body(mapping.bytes(fileRange(info)))
+    }
+
+    /// Where a tensor's bytes lie in the file.
+    public func fileRange(_ info: TensorInfo) -> Range<Int> {
+        (dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)
+    }
+
+    /// The tensor's values used in place (no copy), when its element type is one the kernels compute
+    /// from (F32, F16, BF16) and its bytes are aligned for it; nil otherwise.
+    public func view(_ info: TensorInfo) -> WeightStorage? {
+        view(of: fileRange(info), dtype: info.dtype)
+    }
+
+    /// Bytes `range` of the file viewed as elements of `dtype` (see `view(_:)`).
+    public func view(of range: Range<Int>, dtype: TensorDType) -> WeightStorage? {
+        let element: WeightElement
+        switch dtype {
+        case .f32: element = .f32
+        case .f16: element = .f16
+        case .bf16: element = .bf16
+        default: return nil
         }
+        let start = mapping.base + range.lowerBound
+        guard Int(bitPattern: start) % element.size == 0 else { return nil }
+        return WeightStorage(view: start, count: range.count / element.size, element: element, owner: mapping)
     }
 
     /// A tensor widened to fp32 (F16 and BF16 exactly; integers by value).

@@ -103,22 +103,66 @@ public final class TensorStore: @unchecked Sendable {
         guard info.dtype.isFloatingPoint else {
             throw CheckpointError.unsupportedDType(name: name, dtype: info.dtype.rawValue, file: info.file.path)
         }
-        return try owner[name]!.withRawBytes(info) { bytes in
-            if !allowsNonFinite, let bad = NonFiniteValues.first(in: bytes, dtype: info.dtype, count: info.elementCount) {
-                throw CheckpointError.nonFiniteWeight(name: name, index: bad.index, kind: bad.kind, file: info.file.path)
+        return owner[name]!.withRawBytes(info) { DTypeConversion.widen($0, dtype: info.dtype, count: info.elementCount) }
+    }
+
+    /// A weight used where it lies: a view of the mapped file in its stored element type (F32, F16,
+    /// BF16), or, for F64 or misaligned data, an owned fp32 copy. Shape and type checked as `floats`.
+    public func storage(_ name: String, shape: [Int]) throws -> WeightStorage {
+        let info = try checkShape(name, shape)
+        guard info.dtype.isFloatingPoint else {
+            throw CheckpointError.unsupportedDType(name: name, dtype: info.dtype.rawValue, file: info.file.path)
+        }
+        if let view = owner[name]!.view(info) { return view }
+        return WeightStorage(floats: try floats(name, shape: shape))
+    }
+
+    /// Several weights of one shape-compatible family stacked one after another (e.g. gate_proj's
+    /// rows, then up_proj's): a single view when the file stores them back to back in one element
+    /// type, else one owned buffer in their common element type (fp32 when they differ).
+    public func stacked(_ names: [String], shapes: [[Int]]) throws -> WeightStorage {
+        let infos = try zip(names, shapes).map { try checkShape($0, $1) }
+        for info in infos where !info.dtype.isFloatingPoint {
+            throw CheckpointError.unsupportedDType(name: info.name, dtype: info.dtype.rawValue, file: info.file.path)
+        }
+        let file = owner[infos[0].name]!
+        let adjacent = infos.indices.dropFirst().allSatisfy { k in
+            owner[infos[k].name] === file && infos[k].dtype == infos[0].dtype
+                && infos[k].dataOffsets.lowerBound == infos[k - 1].dataOffsets.upperBound
+        }
+        if adjacent, let view = file.view(of: file.fileRange(infos[0]).lowerBound..<file.fileRange(infos.last!).upperBound,
+                                          dtype: infos[0].dtype) {
+            return view
+        }
+        let parts = try infos.map { try storage($0.name, shape: $0.shape) }
+        let element = parts.allSatisfy({ $0.element == parts[0].element }) ? parts[0].element : .f32
+        return WeightStorage(element: element, count: parts.reduce(0) { $0 + $1.count }) { raw in
+            var offset = 0
+            for part in parts {
+                if part.element == element {
+                    (raw + offset).copyMemory(from: part.base, byteCount: part.byteCount)
+                } else {
+                    part.widen(0..<part.count, into: (raw + offset).assumingMemoryBound(to: Float.self))
+                }
+                offset += part.count * element.size
             }
-            return DTypeConversion.widen(bytes, dtype: info.dtype, count: info.elementCount)
         }
     }
 
     /// The tensor's entry, after checking it exists with exactly `shape`.
     @discardableResult
+    ///
+    /// Every weight an adapter loads passes here (`floats`, `storage`, `stacked`), so this is also
+    /// where stored NaN or ±infinity is refused, unless `allowsNonFinite` (see `NonFiniteValues`).
     public func checkShape(_ name: String, _ shape: [Int]) throws -> TensorInfo {
         guard let info = tensors[name] else {
             throw CheckpointError.missingTensor(name: name, directory: directory.path)
         }
         guard info.shape == shape else {
             throw CheckpointError.shapeMismatch(name: name, expected: shape, actual: info.shape, file: info.file.path)
+        }
+        if !allowsNonFinite, let bad = owner[name]!.withRawBytes(info, { NonFiniteValues.first(in: $0, dtype: info.dtype, count: info.elementCount) }) {
+            throw CheckpointError.nonFiniteWeight(name: name, index: bad.index, kind: bad.kind, file: info.file.path)
         }
         return info
     }
@@ -143,8 +187,14 @@ public final class TensorStore: @unchecked Sendable {
     private func computeContentHash() -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for file in files {
-            guard let data = try? Data(contentsOf: file.url, options: .alwaysMapped) else { continue }
-            data.withUnsafeBytes { raw in
+            // Read through the mapping, releasing each block's pages afterwards, so hashing a
+            // checkpoint does not leave all of it resident in this process.
+            let mapping = file.mapping
+            let block = 8 << 20
+            var start = 0
+            while start < mapping.count {
+                let end = min(mapping.count, start + block)
+                let raw = mapping.bytes(start..<end)
                 // Fold 8 bytes at a time: FNV-1a over 64-bit words (fast, still order-sensitive).
                 let words = raw.count / 8
                 for i in 0..<words {
@@ -153,6 +203,8 @@ public final class TensorStore: @unchecked Sendable {
                 for i in (words * 8)..<raw.count {
                     hash = (hash ^ UInt64(raw[i])) &* 0x0000_0100_0000_01B3
                 }
+                mapping.release(start..<end)
+                start = end
             }
         }
         return String(hash, radix: 16, uppercase: false).leftPadded(to: 16)

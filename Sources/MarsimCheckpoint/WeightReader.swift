@@ -25,17 +25,37 @@ struct WeightReader {
         return try tensor(name, shape)
     }
 
-    /// The first of `names` that exists (for renamed tensors across transformers versions).
-    mutating func firstOf(_ names: [String], _ shape: [Int]) throws -> [Float] {
-        let name = names.first { store.tensors[$0] != nil } ?? names[0]
-        return try tensor(name, shape)
+    /// A large tensor of exactly `shape`, used where it lies (see `TensorStore.storage`).
+    mutating func storage(_ name: String, _ shape: [Int]) throws -> WeightStorage {
+        used.insert(name)
+        return try store.storage(name, shape: shape)
     }
 
-    /// A `[fanOut, fanIn]` PyTorch Linear (+ optional bias) as a column-major projection.
+    /// The first of `names` that exists (for renamed tensors across transformers versions), in place.
+    mutating func firstOf(_ names: [String], _ shape: [Int]) throws -> WeightStorage {
+        let name = names.first { store.tensors[$0] != nil } ?? names[0]
+        return try storage(name, shape)
+    }
+
+    /// A `[fanOut, fanIn]` PyTorch Linear (+ optional bias) as a row-major projection used in place.
     mutating func linear(_ prefix: String, fanOut: Int, fanIn: Int, bias: Bool) throws -> Projection {
-        let weight = try tensor(prefix + ".weight", [fanOut, fanIn])
+        let weight = try storage(prefix + ".weight", [fanOut, fanIn])
         let b = try optional(prefix + ".bias", [fanOut], present: bias)
-        return Projection(torchWeight: weight, fanOut: fanOut, fanIn: fanIn, bias: b)
+        return Projection(fanIn: fanIn, fanOut: fanOut, layout: .rowMajor, storage: weight, bias: b)
+    }
+
+    /// Several `[rows_k, fanIn]` Linears sharing one input, stacked into one row-major projection
+    /// (rows of the first, then the second, …), in place when the file stores them back to back.
+    mutating func stackedLinear(_ prefixes: [String], fanOuts: [Int], fanIn: Int, bias: Bool) throws -> Projection {
+        let names = prefixes.map { $0 + ".weight" }
+        names.forEach { used.insert($0) }
+        let weight = try store.stacked(names, shapes: fanOuts.map { [$0, fanIn] })
+        var b: [Float]? = nil
+        if bias {
+            b = []
+            for (prefix, rows) in zip(prefixes, fanOuts) { b! += try tensor(prefix + ".bias", [rows]) }
+        }
+        return Projection(fanIn: fanIn, fanOut: fanOuts.reduce(0, +), layout: .rowMajor, storage: weight, bias: b)
     }
 
     /// Fails when the checkpoint holds tensors the adapter did not read.

@@ -53,14 +53,27 @@ public struct TokenActivity: Sendable {
     public var spikes: [SiteSpikes]
     /// Fidelity of this token's spiking prediction against dense, when computed.
     public var fidelity: TokenFidelity?
+    /// Tokens in the chunk this token ran in: 1 for a token run alone (decode), more for known
+    /// tokens run layer by layer together (prefill), whose weight reads the chunk shares.
+    public var chunkLength: Int
+    /// Per unit, this token's share of the weights its chunk read with each fetch shared by the
+    /// chunk's tokens and ticks (see DESIGN.md "Prefill and decode"); nil: not recorded, taken as
+    /// `counts[u].weightsRead`.
+    public var weightsReadShared: [Int]?
 
-    public init(position: Int, tokenID: Int, counts: [ActivityCounts], spikes: [SiteSpikes], fidelity: TokenFidelity?) {
+    public init(position: Int, tokenID: Int, counts: [ActivityCounts], spikes: [SiteSpikes], fidelity: TokenFidelity?,
+                chunkLength: Int = 1, weightsReadShared: [Int]? = nil) {
         self.position = position
         self.tokenID = tokenID
         self.counts = counts
         self.spikes = spikes
         self.fidelity = fidelity
+        self.chunkLength = chunkLength
+        self.weightsReadShared = weightsReadShared
     }
+
+    /// `weightsReadShared`, or the token-alone reads when none were given.
+    public var sharedWeightReads: [Int] { weightsReadShared ?? counts.map(\.weightsRead) }
 }
 
 /// Which checkpoint a run used.

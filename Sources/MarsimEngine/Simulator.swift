@@ -16,6 +16,12 @@ public struct SimulationSettings: Sendable {
     public var tickPeriodMs: Double
     /// Work below which a projection stays on one thread (tests lower it to exercise the split).
     public var minimumParallelWork: Int = 1 << 18
+    /// Known tokens run layer by layer in chunks of this many (1: token by token, as decoding does).
+    public var chunk: Int = ChunkPlan.defaultChunk
+    /// How spiking sites deliver their events within a chunk.
+    public var delivery: EventDelivery = .auto
+    /// Where column-major copies of spiking projections are cached (nil: transposed in memory).
+    public var columnCache: ColumnCache? = nil
 
     public init(mode: Mode, parameters: ATMNParameters, placement: Placement, thresholds: ThresholdSet,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, tickPeriodMs: Double = 1) {
@@ -67,18 +73,27 @@ public struct SimulationSummary: Sendable {
 /// Runs a model over a token sequence, dense or spiking, with the dense model beside a spiking run
 /// so every position's fidelity is known.
 ///
-/// Per token the spiking model and the dense reference each take one decode step with their own
-/// recurrent state; `onToken` receives the token's activity (counts per unit, spikes per site,
-/// fidelity) and the run's logits (the spiking ones in spiking mode).
+/// The tokens are known in advance, so they run in chunks (`SimulationSettings.chunk`), each layer
+/// over a whole chunk; the spiking model and the dense reference each carry their own recurrent
+/// state from chunk to chunk. `onToken` receives each token's activity (counts per unit, spikes per
+/// site, fidelity) and the run's logits (the spiking ones in spiking mode), in order.
 public final class Simulator {
+    /// The model as loaded.
     public let model: LanguageModel
     public let settings: SimulationSettings
     public let pass: ForwardPass
+    /// The model the run computes with: in spiking mode its spiking projections are column-major
+    /// (mapped from the column cache or transposed), and the dense reference uses it too, so the
+    /// row-major originals are not read (one copy of the weights in memory).
+    public let runModel: LanguageModel
 
-    public init(model: LanguageModel, settings: SimulationSettings) {
+    public init(model: LanguageModel, settings: SimulationSettings, progress: (String) -> Void = { _ in }) throws {
         self.model = model
         self.settings = settings
-        self.pass = ForwardPass(model: model)
+        self.runModel = settings.mode == .spiking
+            ? try model.preparedForEvents(sites: settings.spikingSites, cache: settings.columnCache, progress: progress)
+            : model
+        self.pass = ForwardPass(model: runModel, threads: settings.threads)
     }
 
     /// Counts of one token run fully dense, per unit: the dense baseline (computed on first use by
@@ -98,6 +113,15 @@ public final class Simulator {
                      tickPeriodMs: settings.tickPeriodMs)
     }
 
+    /// A spiking runner with this run's settings.
+    public func makeSpikingRunner() throws -> SpikingRunner {
+        var runner = try SpikingRunner(model: runModel, placement: settings.placement, thresholds: settings.thresholds,
+                                       parameters: settings.parameters, threads: settings.threads,
+                                       minimumParallelWork: settings.minimumParallelWork)
+        runner.delivery = settings.delivery
+        return runner
+    }
+
     /// Runs `tokens`; `bytesOfToken` gives each token's length in bytes for bits per byte (nil: not reported).
     /// `onToken` may throw to stop the run: errors for which `stopping` returns true end the run
     /// quietly with the summary of the tokens completed so far; any other error propagates.
@@ -111,38 +135,30 @@ public final class Simulator {
         var denseState = RecurrentState(shape: model.shape)
         var denseRunner = DenseRunner(threads: settings.threads, minimumParallelWork: settings.minimumParallelWork)
         var spikingState = RecurrentState(shape: model.shape)
-        var spikingRunner: SpikingRunner? = nil
-        if settings.mode == .spiking {
-            spikingRunner = try SpikingRunner(model: model, placement: settings.placement, thresholds: settings.thresholds,
-                                              parameters: settings.parameters, threads: settings.threads,
-                                              minimumParallelWork: settings.minimumParallelWork)
-        }
-        for (position, token) in tokens.enumerated() {
-            let next = position + 1 < tokens.count ? tokens[position + 1] : nil
-            var denseCounts = TokenCounts(unitCount: units.count)
-            let denseLogits = pass.step(token: token, state: &denseState, runner: &denseRunner, counts: &denseCounts)
-            let activity: TokenActivity
-            let logits: [Float]
-            if spikingRunner != nil {
-                spikingRunner!.beginToken()
-                var counts = TokenCounts(unitCount: units.count)
-                logits = pass.step(token: token, state: &spikingState, runner: &spikingRunner!, counts: &counts)
-                activity = TokenActivity(position: position, tokenID: token, counts: counts.counts, spikes: spikingRunner!.spikes,
-                                         fidelity: Fidelity.compare(dense: denseLogits, spiking: logits, next: next))
-            } else {
-                logits = denseLogits
-                activity = TokenActivity(position: position, tokenID: token, counts: denseCounts.counts, spikes: [],
-                                         fidelity: Fidelity.compare(dense: denseLogits, spiking: denseLogits, next: next))
-            }
-            for u in units.indices { summary.countsPerUnit[u] += activity.counts[u] }
-            summary.countsPerToken.append(activity.counts.reduce(ActivityCounts(), +))
-            summary.fidelity.append(activity.fidelity!)
-            summary.tokens += 1
-            do {
-                try onToken(activity, logits)
-            } catch where stopping(error) {
-                if let bytes = summary.nextTokenBytes { summary.nextTokenBytes = Array(bytes.prefix(summary.tokens)) }
-                return summary
+        var spikingRunner: SpikingRunner? = settings.mode == .spiking ? try makeSpikingRunner() : nil
+        for range in ChunkPlan(count: tokens.count, chunk: settings.chunk).ranges {
+            let chunk = Array(tokens[range])
+            let dense = pass.run(chunk, state: &denseState, runner: &denseRunner)
+            let spiking = spikingRunner != nil ? pass.run(chunk, state: &spikingState, runner: &spikingRunner!) : nil
+            for (t, position) in range.enumerated() {
+                let next = position + 1 < tokens.count ? tokens[position + 1] : nil
+                let denseLogits = Array(dense.logits(t))
+                let logits = spiking.map { Array($0.logits(t)) } ?? denseLogits
+                let counts = (spiking ?? dense).counts[t]
+                let activity = TokenActivity(position: position, tokenID: tokens[position], counts: counts.counts,
+                                             spikes: spikingRunner?.chunkSpikes[t] ?? [],
+                                             fidelity: Fidelity.compare(dense: denseLogits, spiking: logits, next: next),
+                                             chunkLength: range.count, weightsReadShared: counts.weightsReadShared)
+                for u in units.indices { summary.countsPerUnit[u] += activity.counts[u] }
+                summary.countsPerToken.append(activity.counts.reduce(ActivityCounts(), +))
+                summary.fidelity.append(activity.fidelity!)
+                summary.tokens += 1
+                do {
+                    try onToken(activity, logits)
+                } catch where stopping(error) {
+                    if let bytes = summary.nextTokenBytes { summary.nextTokenBytes = Array(bytes.prefix(summary.tokens)) }
+                    return summary
+                }
             }
         }
         return summary

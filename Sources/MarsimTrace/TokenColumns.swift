@@ -13,6 +13,10 @@ final class TokenColumns {
     private let eventCounts: BufferedColumn<UInt64>?
     /// One [K, U] table per `ActivityCounts.fieldNames` entry.
     private let counts: [BufferedColumn<Int64>]
+    /// Tokens in each token's chunk, [K] (format 1.1).
+    private let chunkLength: BufferedColumn<Int64>
+    /// Weight reads with fetches shared by the chunk, [K, U] (format 1.1).
+    private let weightsReadShared: BufferedColumn<Int64>
 
     init(in file: borrowing H5File, unitCount: Int, siteCount: Int, level: TraceLevel) throws {
         let tokens = try file.createGroup(TraceFormat.tokens)
@@ -23,6 +27,9 @@ final class TokenColumns {
         top1Agrees = try BufferedColumn(in: tokens, "top1_agrees", rowWidth: nil, chunkRows: rows)
         denseNLL = try BufferedColumn(in: tokens, "dense_nll", rowWidth: nil, chunkRows: rows)
         spikingNLL = try BufferedColumn(in: tokens, "spiking_nll", rowWidth: nil, chunkRows: rows)
+        chunkLength = try BufferedColumn(in: tokens, "chunk_length", rowWidth: nil, chunkRows: rows)
+        weightsReadShared = try BufferedColumn(in: tokens, "weights_read_shared", rowWidth: unitCount,
+                                               chunkRows: TraceFormat.tokenChunkRows(rowBytes: 8 * unitCount))
         if level == .events && siteCount > 0 {
             eventCounts = try BufferedColumn(in: tokens, "event_counts", rowWidth: siteCount,
                                              chunkRows: TraceFormat.tokenChunkRows(rowBytes: 8 * siteCount))
@@ -52,6 +59,8 @@ final class TokenColumns {
             spikingNLL.add(.nan)
         }
         eventCounts?.add(contentsOf: eventsPerSite.lazy.map { UInt64($0) })
+        chunkLength.add(Int64(token.chunkLength))
+        weightsReadShared.add(contentsOf: token.sharedWeightReads.lazy.map { Int64($0) })
         for unit in token.counts {
             for (field, value) in unit.fields.enumerated() {
                 counts[field].add(Int64(value))
@@ -60,7 +69,7 @@ final class TokenColumns {
     }
 
     func write() throws {
-        for column in [position, tokenID] { try column.write() }
+        for column in [position, tokenID, chunkLength, weightsReadShared] { try column.write() }
         for column in [klNats, denseNLL, spikingNLL] { try column.write() }
         try top1Agrees.write()
         try eventCounts?.write()

@@ -1,7 +1,8 @@
 import MarsimCore
 import MarsimHDF5
 
-/// The marsim trace file format, version 1.0: one HDF5 file per run, readable as a SONATA spike
+/// The marsim trace file format, version 1.1 (1.0 plus `tokens/chunk_length` and
+/// `tokens/weights_read_shared`; readers read 1.0 files too): one HDF5 file per run, readable as a SONATA spike
 /// file by third-party tools (libsonata's `SpikeReader`, bmtk) and self-sufficient for costing:
 /// the energy model needs nothing but the trace.
 ///
@@ -35,7 +36,7 @@ import MarsimHDF5
 /// Attributes:
 /// | attribute          | type       | meaning                                                      |
 /// |--------------------|------------|--------------------------------------------------------------|
-/// | `format_version`   | uint32 × 2 | `[1, 0]`: this layout; readers accept major version 1        |
+/// | `format_version`   | uint32 × 2 | `[1, 1]`: this layout; readers accept major version 1        |
 /// | `level`            | string     | `events` (spikes + counters) or `counts` (counters only)     |
 /// | `marsim_version`   | string     | `RunMetadata.marsimVersion`                                  |
 /// | `mode`             | string     | `dense` or `spiking`                                         |
@@ -74,6 +75,8 @@ import MarsimHDF5
 /// | `tokens/top1_agrees`      | int8    | [K]    | 1 / 0; −1 when the token has no fidelity       |
 /// | `tokens/dense_nll`        | float64 | [K]    | NaN when nil                                   |
 /// | `tokens/spiking_nll`      | float64 | [K]    | NaN when nil                                   |
+/// | `tokens/chunk_length`     | int64   | [K]    | tokens in the chunk the token ran in: 1 = alone (decode), more = prefill (1.1) |
+/// | `tokens/weights_read_shared` | int64 | [K, U] | weight reads with fetches shared by the chunk, split evenly over its tokens (1.1) |
 /// | `tokens/event_counts`     | uint64  | [K, S] | events per site per token (`events` level, S > 0): prefix sums give each token's rows in `/spikes/<site>/*` |
 /// | `counts/<field>`          | int64   | [K, U] | one dataset per `ActivityCounts.fieldNames` entry |
 ///
@@ -112,7 +115,7 @@ public enum TraceFormat {
     /// SONATA spike-file version, root attribute `version`.
     public static let sonataVersion: [UInt32] = [0, 1]
     /// This layout's version, attribute `/marsim@format_version`: [major, minor].
-    public static let formatVersion: [UInt32] = [1, 0]
+    public static let formatVersion: [UInt32] = [1, 1]
     /// The members of SONATA's `sorting` enum.
     public static let sortingMembers: [(name: String, value: UInt8)] = [("none", 0), ("by_id", 1), ("by_time", 2)]
 

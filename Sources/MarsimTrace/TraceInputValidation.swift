@@ -52,6 +52,13 @@ enum TraceInputValidation {
         if token.counts.count != metadata.units.count {
             return "token \(token.position) has counts for \(token.counts.count) units, expected \(metadata.units.count)"
         }
+        if token.chunkLength < 1 { return "token \(token.position) ran in a chunk of \(token.chunkLength) tokens" }
+        if let shared = token.weightsReadShared {
+            if shared.count != metadata.units.count {
+                return "token \(token.position) has shared weight reads for \(shared.count) units, expected \(metadata.units.count)"
+            }
+            if let bad = shared.first(where: { $0 < 0 }) { return "token \(token.position) has a negative shared weight read \(bad)" }
+        }
         for (unit, counts) in zip(metadata.units, token.counts) {
             if let bad = counts.fields.firstIndex(where: { $0 < 0 }) {
                 return "token \(token.position), \(unit.name): \(ActivityCounts.fieldNames[bad]) is negative (\(counts.fields[bad]))"

@@ -162,6 +162,40 @@ public final class TraceReader {
         }
     }
 
+    /// Tokens in each token's chunk (1 = run alone), or nil for a format 1.0 trace that does not record it.
+    ///
+    /// - Throws: `TraceError.inconsistent` for a length below 1.
+    public func chunkLengths() throws -> [Int]? {
+        let object = TraceFormat.tokenColumn("chunk_length")
+        guard try hdf5({ try access.exists(object) }) else { return nil }
+        let values = try column(object, Int64.self)
+        if let bad = values.firstIndex(where: { $0 < 1 }) {
+            throw TraceError.inconsistent(path: path, reason: "\(object) row \(bad) is \(values[bad]); a chunk holds at least 1 token")
+        }
+        return values.map { Int($0) }
+    }
+
+    /// Weight reads per token and unit with fetches shared by each chunk (`result[k][u]`), or nil for a
+    /// format 1.0 trace.
+    ///
+    /// - Throws: `TraceError.inconsistent` for a negative value, `.tooLarge` beyond `TraceReadBudget`.
+    public func sharedWeightReads(tokens: Range<Int>? = nil) throws -> [[Int]]? {
+        let object = TraceFormat.tokenColumn("weights_read_shared")
+        guard try hdf5({ try access.exists(object) }) else { return nil }
+        let tokens = try checkedRange(tokens)
+        let unitCount = metadata.units.count
+        let (cells, overflow) = tokens.count.multipliedReportingOverflow(by: unitCount)
+        try TraceReadBudget.check(elements: overflow ? Int.max : cells, elementBytes: 16, path: path, object: object)
+        let table = try hdf5 { try access.file.openDataset(object).read(as: Int64.self, rows: tokens) }
+        guard table.count == tokens.count * unitCount else {
+            throw TraceError.wrongShape(path: path, object: object, expected: "[\(tokens.count), \(unitCount)]", found: [table.count])
+        }
+        if let bad = table.firstIndex(where: { $0 < 0 }) {
+            throw TraceError.inconsistent(path: path, reason: "\(object) is negative (\(table[bad])) at token \(tokens.lowerBound + bad / max(1, unitCount))")
+        }
+        return (0..<tokens.count).map { k in (0..<unitCount).map { Int(table[k * unitCount + $0]) } }
+    }
+
     /// Counters per unit summed over every token, read in blocks so memory stays small.
     ///
     /// - Throws: `TraceError.inconsistent` when a sum, or the sum of a field over all units and
@@ -341,6 +375,13 @@ public final class TraceReader {
         }
         for field in ActivityCounts.fieldNames {
             try check(TraceFormat.counter(field), Int64.self, width: metadata.units.count)
+        }
+        // Format 1.1 (absent from 1.0 files): checked when present.
+        if try access.exists(TraceFormat.tokenColumn("chunk_length")) {
+            try check(TraceFormat.tokenColumn("chunk_length"), Int64.self, width: nil)
+        }
+        if try access.exists(TraceFormat.tokenColumn("weights_read_shared")) {
+            try check(TraceFormat.tokenColumn("weights_read_shared"), Int64.self, width: metadata.units.count)
         }
     }
 

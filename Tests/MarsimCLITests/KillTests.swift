@@ -86,7 +86,7 @@ struct KillTests {
             process.executableURL = Self.marsim
             process.arguments = ["simulate", "--checkpoint", InspectCommandTests.tinyLlambaBytes.path, "--text-file", input.path,
                                  "--timesteps", "2", "--threshold", "0.2", "--trace", trace, "--trace-level", level.rawValue,
-                                 "--trace-flush-tokens", "\(1 + random.below(3))", "--json"]
+                                 "--trace-flush-tokens", "\(1 + random.below(3))", "--json", "--chunk", "32", "--no-cache"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

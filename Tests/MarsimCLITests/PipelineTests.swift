@@ -28,7 +28,7 @@ struct PipelineTests {
         var settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: placement, thresholds: thresholds,
                                           threads: threads)
         settings.minimumParallelWork = 0
-        let simulator = Simulator(model: model, settings: settings)
+        let simulator = try Simulator(model: model, settings: settings)
         var metadata = RunRecord.metadata(checkpoint: checkpoint, simulator: simulator, tokens: tokens, thresholds: thresholds)
         metadata.startTime = "2026-01-01T00:00:00Z"
         let writer = try TraceWriter(path: path, metadata: metadata, level: .events)
@@ -68,7 +68,7 @@ struct PipelineTests {
         let parameters = ATMNParameters(timesteps: 2, tau: 1)
         let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: placement,
                                           thresholds: .fixed(0.5, sites: placement.sites, shape: model.shape))
-        let simulator = Simulator(model: model, settings: settings)
+        let simulator = try Simulator(model: model, settings: settings)
         let metadata = RunRecord.metadata(checkpoint: Self.checkpoint, simulator: simulator, tokens: Self.tokens, thresholds: settings.thresholds)
         let writer = try TraceWriter(path: path, metadata: metadata, level: .counts)
         var counts: [[ActivityCounts]] = []
@@ -96,7 +96,7 @@ struct PipelineTests {
 
     @Test("the dense baseline in a trace is the model run with no spiking site")
     func denseBaseline() throws {
-        let simulator = Simulator(model: Self.checkpoint.model, settings: SimulationSettings(
+        let simulator = try Simulator(model: Self.checkpoint.model, settings: SimulationSettings(
             mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1), placement: try Placement("none", shape: Self.checkpoint.model.shape),
             thresholds: ThresholdSet(values: [:], source: "none")))
         let summary = try simulator.run(tokens: [65], bytesOfToken: nil) { _, _ in }

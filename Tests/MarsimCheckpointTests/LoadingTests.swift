@@ -48,7 +48,7 @@ struct LoadingTests {
         #expect(model.shape.tiedHead)
         #expect(model.lmHead.fanIn == D && model.lmHead.fanOut == V && model.lmHead.bias == nil)
         var mismatches = 0
-        for o in 0..<V { for i in 0..<D where model.lmHead.weight(out: o, in: i) != model.embedding[o * D + i] { mismatches += 1 } }
+        for o in 0..<V { for i in 0..<D where model.lmHead.weight(out: o, in: i) != model.embedding.value(at: o * D + i) { mismatches += 1 } }
         #expect(mismatches == 0)
     }
 
@@ -62,7 +62,7 @@ struct LoadingTests {
         for o in 0..<model.shape.vocabSize { for i in 0..<D where model.lmHead.weight(out: o, in: i) != head[o * D + i] { mismatches += 1 } }
         #expect(mismatches == 0)
         #expect(!model.shape.tiedHead)
-        #expect(model.lmHead.weights != model.embedding)
+        #expect(model.lmHead.weights != model.embedding.widened())
     }
 
     @Test("A tied checkpoint that still stores lm_head.weight loads and uses the embedding")
@@ -70,7 +70,7 @@ struct LoadingTests {
         var files = CheckpointFiles.mamba2()
         files.config["tie_word_embeddings"] = true
         let model = try loadWritten(files).model
-        #expect(model.lmHead.layout == .rowMajor && model.lmHead.weights == model.embedding)
+        #expect(model.lmHead.layout == .rowMajor && model.lmHead.storage === model.embedding)
     }
 
     @Test("n_groups ≥ 1: B and C are G·N wide in in_proj and conv", arguments: [1, 2, 4])
@@ -141,10 +141,11 @@ struct LoadingTests {
         let up = files["model.layers.0.feed_forward.up_proj.weight"]!.f32Values
         let (M, D) = (12, 8)
         let gateUp = block.mlp!.gateUp
-        #expect(gateUp.layout == .columnMajor && gateUp.fanOut == 2 * M && gateUp.fanIn == D)
+        #expect(gateUp.layout == .rowMajor && gateUp.fanOut == 2 * M && gateUp.fanIn == D)
         #expect(gateUp.weight(out: 3, in: 5) == gate[3 * D + 5])
         #expect(gateUp.weight(out: M + 3, in: 5) == up[3 * D + 5])
-        #expect(gateUp.weights[5 * 2 * M + 3] == gate[3 * D + 5])
+        #expect(gateUp.weights[3 * D + 5] == gate[3 * D + 5])
+        #expect(gateUp.columnMajor().weights[5 * 2 * M + 3] == gate[3 * D + 5])
     }
 
     @Test("Bamba's mamba_d_head \"auto\" is mamba_expand × hidden_size / mamba_n_heads")
@@ -161,7 +162,7 @@ struct LoadingTests {
         files["backbone.embeddings.weight"] = nil
         embedding.name = "backbone.embedding.weight"
         files.tensors.append(embedding)
-        #expect(try loadWritten(files).model.embedding == embedding.f32Values)
+        #expect(try loadWritten(files).model.embedding.widened() == embedding.f32Values)
     }
 
     @Test("Parameter count and stored bytes count every tensor as stored")

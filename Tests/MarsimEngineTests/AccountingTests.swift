@@ -12,11 +12,12 @@ struct AccountingTests {
     struct Spy: ProjectionRunner {
         var inner: SpikingRunner
         var inputs: [AccountingUnit: [Float]] = [:]
-        mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                          site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
+        mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                          site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
             inputs[site] = Array(UnsafeBufferPointer(start: input, count: p.fanIn))
-            inner.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
+            inner.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
         }
+        mutating func beginChunk(tokens n: Int) { inner.beginChunk(tokens: n) }
     }
 
     @Test("per token × unit counts equal an independent recount", arguments: [1, 3])

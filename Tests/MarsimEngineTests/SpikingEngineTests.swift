@@ -42,7 +42,8 @@ struct SpikingEngineTests {
                                        thresholds: ThresholdSet(values: [site: v], source: "test"), parameters: p, threads: 1)
         var counts = TokenCounts(unitCount: UnitIndex(shape: model.shape).units.count)
         var out = [Float](repeating: 0, count: projection.fanOut)
-        runner.run(projection, input: input, output: &out, site: site, unit: 0, counts: &counts)
+        runner.beginToken()
+        runner.run(projection, input: input, output: &out, tokens: 1, site: site, unit: 0, counts: &counts)
         let decoded = (0..<input.count).map { ATMNNeuron.decoded(input: input[$0], threshold: v[$0], parameters: p) }
         var reference = [Float](repeating: 0, count: projection.fanOut)
         denseProject(&reference, decoded, projection)

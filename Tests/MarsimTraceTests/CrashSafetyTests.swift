@@ -122,6 +122,37 @@ extension TraceTests {
             }
         }
 
+        /// Format 1.1's per-token values (chunk length, shared weight reads) go through the journal
+        /// too: a killed run's journal and the finished trace hold the same values.
+        @Test func journalKeepsChunkLengthsAndSharedReads() throws {
+            try withTemporaryDirectory { directory in
+                let path = directory + "/chunks.h5"
+                let run = SyntheticRun()
+                let tokens = (0..<6).map { k -> TokenActivity in
+                    var token = run.token(k)
+                    token.chunkLength = k < 4 ? 4 : 1
+                    token.weightsReadShared = k < 4 ? token.counts.map { $0.weightsRead / 4 + k } : nil
+                    return token
+                }
+                let writer = try TraceWriter(path: path, metadata: run.metadata, level: .events, flushPolicy: .everyToken)
+                for token in tokens { try writer.append(token) }
+                let journal = try TraceReader(path: writer.journalPath)
+                let expectedShared = tokens.map { $0.sharedWeightReads }
+                #expect(try journal.chunkLengths() == [4, 4, 4, 4, 1, 1])
+                #expect(try journal.sharedWeightReads() == expectedShared)
+                try writer.finish(endTime: "end")
+                let finished = try TraceReader(path: path)
+                #expect(try finished.chunkLengths() == [4, 4, 4, 4, 1, 1])
+                #expect(try finished.sharedWeightReads() == expectedShared)
+                var bad = run.token(6)
+                bad.chunkLength = 0
+                let other = try TraceWriter(path: directory + "/bad.h5", metadata: run.metadata, level: .counts)
+                #expect(throws: TraceError.invalidInput(path: directory + "/bad.h5", reason: "token 6 ran in a chunk of 0 tokens")) {
+                    try other.append(bad)
+                }
+            }
+        }
+
         @Test func targetsThatAreNotRegularFilesAreRefused() throws {
             try withTemporaryDirectory { directory in
                 let run = SyntheticRun()

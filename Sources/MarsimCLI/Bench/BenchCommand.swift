@@ -45,7 +45,14 @@ public struct BenchCommand: ParsableCommand {
         embedding, all threads) gives the dense bound = weight bytes per token ÷ bandwidth; add \
         throughput (weight columns streamed from DRAM) gives the spiking bound = ACs ÷ adds per second.
 
+        With --checkpoint DIR, benchmarks that checkpoint the way users run it instead: load time; \
+        known text (--known-tokens random ids) in chunks (--chunk), dense, as simulate/eval/whatif \
+        run it, with its GFLOP/s against the SGEMM ceiling measured in the same run; dense decode \
+        one token at a time; spiking (MAR's sites, T = --timesteps, thresholds steered to --firing) \
+        with the dense model beside it, known text and decode; peak resident memory.
+
         Time a release build: make release && .build/release/marsim bench --shape llamba-1b
+          .build/release/marsim bench --checkpoint ~/models/mamba2-1.3b --json
         """
     )
 
@@ -61,8 +68,6 @@ public struct BenchCommand: ParsableCommand {
     @Option(help: "Untimed warm-up tokens before the first run.")
     var warmup: Int = 2
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Seed of the synthetic weights and token ids.")
     var seed: UInt64 = SyntheticModel.defaultSeed
@@ -76,6 +81,21 @@ public struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the checkpoint (by default the embedded tiny one).")
     var noFixture = false
 
+    @Option(help: "With --checkpoint: known tokens per timed pass.")
+    var knownTokens: Int = 256
+
+    @Option(help: "With --checkpoint: tokens decoded one at a time per timed pass.")
+    var decodeTokens: Int = 16
+
+    @Option(help: "With --checkpoint: the firing rate spiking thresholds are steered to.")
+    var firing: Double = 0.10
+
+    @OptionGroup(title: "Execution (--chunk, --delivery and the column cache apply with --checkpoint)")
+    var execution: ExecutionOptions
+
+    /// Worker threads (default: all cores).
+    var threads: Int { execution.threads }
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -83,6 +103,8 @@ public struct BenchCommand: ParsableCommand {
 
     public func validate() throws {
         guard threads >= 1 else { throw ValidationError("Please give --threads of at least 1.") }
+        guard knownTokens >= 1, decodeTokens >= 1 else { throw ValidationError("Please give --known-tokens and --decode-tokens ≥ 1.") }
+        guard firing > 0, firing < 1 else { throw ValidationError("Please give a --firing rate in (0, 1).") }
         guard tokens >= 1, runs >= 1, warmup >= 0 else { throw ValidationError("Please give --tokens and --runs ≥ 1 and --warmup ≥ 0.") }
         guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
     }
@@ -96,6 +118,20 @@ public struct BenchCommand: ParsableCommand {
     public func run() throws {
         try oneLineErrors {
             var log = BenchLog(quiet: false)
+            if checkpointOptions.checkpoint != nil {
+                let options = CheckpointBench.Options(tokens: knownTokens, decodeTokens: decodeTokens, rounds: runs, chunk: execution.chunk,
+                                                      threads: execution.threads, timesteps: timesteps, firing: firing,
+                                                      delivery: execution.delivery, columnCache: execution.columnCache)
+                let report = try CheckpointBench.run(directory: checkpointOptions.resolvedDirectory(), options: options, log: &log)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                } else {
+                    print(report.table())
+                }
+                return
+            }
             let loadStart = Machine.loadAverage()
             log.note("measuring read bandwidth and add throughput …")
             let limitsStart = Limits.measure(threads: threads)
@@ -111,8 +147,9 @@ public struct BenchCommand: ParsableCommand {
                                              singleThreadDense: threads > 1)
             // The limits are measured again after every timed round, over the model's embedding when it is
             // large (no extra memory), so that the bounds and the timings share the same conditions.
-            let roundLimits: (() -> Limits)? = model.embedding.count * MemoryLayout<Float>.size >= 256 << 20
-                ? { [threads] in model.embedding.withUnsafeBufferPointer { Limits.measure(threads: threads, data: $0, repeats: 3) } } : nil
+            let roundLimits: (() -> Limits)? = model.embedding.element == .f32 && model.embedding.byteCount >= 256 << 20
+                ? { [threads] in Limits.measure(threads: threads, data: UnsafeBufferPointer(start: model.embedding.f32, count: model.embedding.count),
+                                                repeats: 3) } : nil
             var synthetic = try ModelBench.run(model: model, name: "synthetic \(shape.rawValue) (seed \(seed))", tokenIDs: tokenIDs,
                                                limits: limitsStart, roundLimits: roundLimits, options: options, log: &log)
             synthetic.buildSeconds = buildSeconds

@@ -15,10 +15,10 @@ struct SiteInputRecorder: ProjectionRunner {
     /// Per site, the inputs of every token, one after another.
     var samples: [[Float]]
 
-    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                      site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        if let s = sites[site] { samples[s].append(contentsOf: UnsafeBufferPointer(start: input, count: p.fanIn)) }
-        dense.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        if let s = sites[site] { samples[s].append(contentsOf: UnsafeBufferPointer(start: input, count: n * p.fanIn)) }
+        dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
     }
 }
 
@@ -162,7 +162,9 @@ enum ModelBench {
         let head = model.lmHead
         let rows = min(head.fanOut, 4096)
         checked.append(("lm_head", head.layout == .rowMajor
-            ? Projection(fanIn: head.fanIn, fanOut: rows, layout: .rowMajor, weights: Array(head.weights[0..<(rows * head.fanIn)]), bias: nil)
+            ? Projection(fanIn: head.fanIn, fanOut: rows, layout: .rowMajor,
+                         storage: WeightStorage(view: head.storage.base, count: rows * head.fanIn, element: head.storage.element,
+                                                owner: head.storage), bias: nil)
             : head))
         for (label, p) in checked where p.fanIn * p.fanOut <= 1 << 25 {
             let r = KernelCheck.denseAgainstReference(p)

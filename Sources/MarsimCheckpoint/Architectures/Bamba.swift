@@ -94,7 +94,7 @@ public enum BambaArchitecture: ArchitectureAdapter {
         let shape = mixer.shape(architecture: name, layers: config.numHiddenLayers, vocab: V, mlpHidden: M,
                                 tied: config.tieWordEmbeddings, inProjRows: mixer.mamba2InProjRows)
         var reader = WeightReader(store: store)
-        let embedding = try reader.tensor("model.embed_tokens.weight", [V, D])
+        let embedding = try reader.storage("model.embed_tokens.weight", [V, D])
         var blocks: [BlockWeights] = []
         for i in 0..<config.numHiddenLayers {
             let p = "model.layers.\(i)."
@@ -116,12 +116,7 @@ public enum BambaArchitecture: ArchitectureAdapter {
 
 /// Reads `gate_proj`, `up_proj`, `down_proj` under `prefix`; gate and up become one projection.
 func readSwiGLU(_ reader: inout WeightReader, prefix p: String, dModel D: Int, hidden M: Int, bias: Bool) throws -> MLPWeights {
-    let gate = try reader.tensor(p + "gate_proj.weight", [M, D])
-    let up = try reader.tensor(p + "up_proj.weight", [M, D])
-    let gateBias = try reader.optional(p + "gate_proj.bias", [M], present: bias)
-    let upBias = try reader.optional(p + "up_proj.bias", [M], present: bias)
-    let gateUp = Projection(torchWeight: gate + up, fanOut: 2 * M, fanIn: D,
-                            bias: bias ? (gateBias! + upBias!) : nil)
+    let gateUp = try reader.stackedLinear([p + "gate_proj", p + "up_proj"], fanOuts: [M, M], fanIn: D, bias: bias)
     let down = try reader.linear(p + "down_proj", fanOut: D, fanIn: M, bias: bias)
     return MLPWeights(gateUp: gateUp, down: down)
 }

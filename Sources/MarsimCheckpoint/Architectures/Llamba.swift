@@ -194,7 +194,7 @@ public enum LlambaArchitecture: ArchitectureAdapter {
         let shape = dims.shape(architecture: name, layers: config.nLayer, vocab: V, mlpHidden: M,
                                tied: config.tieEmbeddings, inProjRows: inProjRows)
         var reader = WeightReader(store: store)
-        let embedding = try reader.tensor(embeddingName, [V, D])
+        let embedding = try reader.storage(embeddingName, [V, D])
         var blocks: [BlockWeights] = []
         for i in 0..<config.nLayer {
             let p = "backbone.layers.\(i)."

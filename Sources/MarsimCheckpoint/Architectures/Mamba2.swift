@@ -210,12 +210,12 @@ func readMamba2Mixer(_ reader: inout WeightReader, prefix p: String, dims: Mixer
 }
 
 /// The LM head: its own `[V, D]` tensor, or the embedding (kept row-major) when tied.
-func readHead(_ reader: inout WeightReader, name: String, tied: Bool, embedding: [Float], vocab: Int, dModel: Int) throws -> Projection {
+func readHead(_ reader: inout WeightReader, name: String, tied: Bool, embedding: WeightStorage, vocab: Int, dModel: Int) throws -> Projection {
     if tied {
         // A tied checkpoint may still carry a copy of the head (transformers ignores it); it must
         // match the embedding's shape, but is not converted.
         if reader.store.tensors[name] != nil { try reader.checkShape(name, [vocab, dModel]) }
-        return Projection(fanIn: dModel, fanOut: vocab, layout: .rowMajor, weights: embedding, bias: nil)
+        return Projection(fanIn: dModel, fanOut: vocab, layout: .rowMajor, storage: embedding, bias: nil)
     }
     guard reader.store.tensors[name] != nil else {
         throw CheckpointError.missingTensor(name: name, directory: reader.store.directory.path)

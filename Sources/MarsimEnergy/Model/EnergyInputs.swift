@@ -13,18 +13,24 @@ public struct EnergyInputs: Sendable, Equatable, Codable {
     public var denseBaseline: [ActivityCounts]
     /// The run's tick schedule; only `ticksPerToken` is used (the profile sets the tick's duration).
     public var schedule: TickSchedule
+    /// Tokens in the chunk each token ran in (1 = alone, decode; more = prefill); nil when not recorded.
+    public var chunkLengths: [Int]?
+    /// Per token and unit, weight reads with every fetch shared by the token's chunk; nil when not recorded.
+    public var sharedWeightReads: [[Int]]?
 
     public init(counts: [[ActivityCounts]], units: [AccountingUnit], denseBaseline: [ActivityCounts],
-                schedule: TickSchedule) {
+                schedule: TickSchedule, chunkLengths: [Int]? = nil, sharedWeightReads: [[Int]]? = nil) {
         self.counts = counts
         self.units = units
         self.denseBaseline = denseBaseline
         self.schedule = schedule
+        self.chunkLengths = chunkLengths
+        self.sharedWeightReads = sharedWeightReads
     }
 
     /// The inputs of a recorded run: its metadata's units, dense baseline and schedule, and its counts.
-    public init(metadata: RunMetadata, counts: [[ActivityCounts]]) {
+    public init(metadata: RunMetadata, counts: [[ActivityCounts]], chunkLengths: [Int]? = nil, sharedWeightReads: [[Int]]? = nil) {
         self.init(counts: counts, units: metadata.units, denseBaseline: metadata.denseBaseline,
-                  schedule: metadata.schedule)
+                  schedule: metadata.schedule, chunkLengths: chunkLengths, sharedWeightReads: sharedWeightReads)
     }
 }

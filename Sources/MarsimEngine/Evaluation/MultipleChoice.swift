@@ -103,13 +103,17 @@ public struct EvaluationResult: Sendable {
 ///
 /// The context runs once per item; each choice then continues from a copy of the context's
 /// recurrent state, so the shared prefix is never recomputed. (A spiking run's neurons start every
-/// token at u = 0, so the copy holds everything the next token depends on.)
+/// token at u = 0, so the copy holds everything the next token depends on.) Contexts and choices are
+/// known text, so they run in chunks of `chunk` tokens, layer by layer.
 public struct MultipleChoiceEvaluator {
     public let model: LanguageModel
     public let pass: ForwardPass
+    /// Tokens per chunk (1: token by token).
+    public var chunk: Int
 
-    public init(model: LanguageModel) {
+    public init(model: LanguageModel, chunk: Int = ChunkPlan.defaultChunk) {
         self.model = model
+        self.chunk = chunk
         pass = ForwardPass(model: model)
     }
 
@@ -118,28 +122,31 @@ public struct MultipleChoiceEvaluator {
                                               progress: (Int) -> Void = { _ in }) throws -> EvaluationResult {
         var runner = try makeRunner()
         var result = EvaluationResult(items: [], tokens: 0, total: ActivityCounts())
-        let unitCount = pass.index.units.count
-        func step(_ token: Int, _ state: inout RecurrentState) -> [Float] {
-            runner.beginToken()
-            var counts = TokenCounts(unitCount: unitCount)
-            let logits = pass.step(token: token, state: &state, runner: &runner, counts: &counts)
-            result.total += counts.counts.reduce(ActivityCounts(), +)
-            result.tokens += 1
+        /// Runs `tokens` from `state`; returns each token's logits.
+        func run(_ tokens: ArraySlice<Int>, _ state: inout RecurrentState) -> [[Float]] {
+            var logits: [[Float]] = []
+            for range in ChunkPlan(count: tokens.count, chunk: chunk).ranges {
+                let out = pass.run(Array(tokens[(tokens.startIndex + range.lowerBound)..<(tokens.startIndex + range.upperBound)]),
+                                   state: &state, runner: &runner)
+                for t in 0..<range.count {
+                    logits.append(Array(out.logits(t)))
+                    result.total += out.counts[t].counts.reduce(ActivityCounts(), +)
+                }
+                result.tokens += range.count
+            }
             return logits
         }
         for (n, item) in items.enumerated() {
             guard !item.context.isEmpty else { throw EvaluationError("item \(n + 1): the context has no tokens") }
             var contextState = RecurrentState(shape: model.shape)
-            var contextLogits: [Float] = []
-            for token in item.context { contextLogits = step(token, &contextState) }
+            let contextLogits = run(item.context[...], &contextState).last!
             var loglik: [Double] = []
             for choice in item.choices {
                 var state = contextState
-                var logits = contextLogits
+                let following = run(choice.dropLast(), &state)
                 var sum = 0.0
                 for (j, token) in choice.enumerated() {
-                    sum += Fidelity.logProbabilities(logits)[token]
-                    if j + 1 < choice.count { logits = step(token, &state) }
+                    sum += Fidelity.logProbabilities(j == 0 ? contextLogits : following[j - 1])[token]
                 }
                 loglik.append(sum)
             }

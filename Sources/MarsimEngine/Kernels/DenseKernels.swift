@@ -34,24 +34,19 @@ func denseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
 /// Column-major: out[o] = b[o] + Σ_i x[i]·W[i][o], accumulated channel by channel, reading each
 /// weight once (memory-bound). Row-major: out[o] = b[o] + dot(W[o, :], x).
 func denseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, outputs: Range<Int>) {
-    let fanOut = p.fanOut, fanIn = p.fanIn
-    p.weights.withUnsafeBufferPointer { wb in
-        let w = wb.baseAddress!
-        switch p.layout {
-        case .columnMajor:
-            for o in outputs { out[o] = 0 }
-            for i in 0..<fanIn {
-                let xi = x[i]
-                let col = w + i * fanOut
-                for o in outputs { out[o] += xi * col[o] }
-            }
-        case .rowMajor:
-            for o in outputs {
-                let row = w + o * fanIn
-                var acc: Float = 0
-                for i in 0..<fanIn { acc += row[i] * x[i] }
-                out[o] = acc
-            }
+    let fanOut = p.fanOut, fanIn = p.fanIn, w = p.storage
+    switch p.layout {
+    case .columnMajor:
+        for o in outputs { out[o] = 0 }
+        for i in 0..<fanIn {
+            let xi = x[i]
+            for o in outputs { out[o] += xi * w.value(at: i * fanOut + o) }
+        }
+    case .rowMajor:
+        for o in outputs {
+            var acc: Float = 0
+            for i in 0..<fanIn { acc += w.value(at: o * fanIn + i) * x[i] }
+            out[o] = acc
         }
     }
     if let bias = p.bias {
@@ -193,52 +188,109 @@ func parallelTwoHalvesSum(_ out: UnsafeMutablePointer<Float>, count n: Int, fanO
     combineHalves(out, scratch, bias: bias, lo: 0, hi: fanOut)
 }
 
-/// One row's dot product as the row-major fast kernel computes it: 8 lanes over i = 8k + lane,
-/// summed across lanes, then the tail i ≥ 8⌊n/8⌋ added in order. Every row is computed this way,
-/// alone or in a group of 4, so the result does not depend on how rows are split.
-@inline(__always)
-func dotRowFast(_ row: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= n { acc = acc + load8(row + i) * load8(x + i); i += 8 }
-    var s = acc.sum()
-    while i < n { s = s + row[i] * x[i]; i += 1 }
-    return s
+/// Loads weights of one stored element type widened to fp32 (in registers: bf16 is a shift, f16 a
+/// hardware conversion), so the row-major kernels stream the checkpoint's own bytes.
+protocol WidenedLoad {
+    /// Elements i ..< i+8 at `base`.
+    static func load8(_ base: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>
+    /// Element i at `base`.
+    static func load1(_ base: UnsafeRawPointer, _ i: Int) -> Float
 }
 
-/// Row-major GEMV over outputs lo..<hi (a tied lm_head): 4 rows per pass share each load of x.
+enum F32Load: WidenedLoad {
+    @inline(__always) static func load8(_ base: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        base.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+    }
+    @inline(__always) static func load1(_ base: UnsafeRawPointer, _ i: Int) -> Float {
+        base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+    }
+}
+
+enum BF16Load: WidenedLoad {
+    @inline(__always) static func load8(_ base: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        let h = base.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+        return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Float>.self)
+    }
+    @inline(__always) static func load1(_ base: UnsafeRawPointer, _ i: Int) -> Float {
+        Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+    }
+}
+
+enum F16Load: WidenedLoad {
+    @inline(__always) static func load8(_ base: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        let h = base.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+        return SIMD8<Float>(unsafeBitCast(h, to: SIMD8<Float16>.self))
+    }
+    @inline(__always) static func load1(_ base: UnsafeRawPointer, _ i: Int) -> Float {
+        Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+    }
+}
+
+/// Row-major GEMV over outputs lo..<hi: 4 rows per pass share each load of x; weights of element
+/// type `L` widened in registers.
 ///
 /// Not bit-identical to the scalar reference (the sum runs in 8 lanes), but each row's arithmetic is
 /// fixed (`dotRowFast`), so results are identical for every thread count and split.
-/// - out: (fanOut)  - x: (fanIn)  - w: fanOut rows of fanIn
+/// - out: (fanOut)  - x: (fanIn)  - w: fanOut rows of fanIn elements
 @inline(__always)
-func denseRowsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                   fanIn n: Int, lo: Int, hi: Int) {
+func denseRowsFast<L: WidenedLoad>(_: L.Type, _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                   _ w: UnsafeRawPointer, fanIn n: Int, lo: Int, hi: Int) {
     var o = lo
     while o + 4 <= hi {
-        let r0 = w + o * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+        let r0 = o * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
         var i = 0
         while i + 8 <= n {
             let xv = load8(x + i)
-            a0 = a0 + load8(r0 + i) * xv
-            a1 = a1 + load8(r1 + i) * xv
-            a2 = a2 + load8(r2 + i) * xv
-            a3 = a3 + load8(r3 + i) * xv
+            a0 = a0 + L.load8(w, r0 + i) * xv
+            a1 = a1 + L.load8(w, r1 + i) * xv
+            a2 = a2 + L.load8(w, r2 + i) * xv
+            a3 = a3 + L.load8(w, r3 + i) * xv
             i += 8
         }
         var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
         while i < n {
             let xi = x[i]
-            s0 = s0 + r0[i] * xi; s1 = s1 + r1[i] * xi; s2 = s2 + r2[i] * xi; s3 = s3 + r3[i] * xi
+            s0 = s0 + L.load1(w, r0 + i) * xi; s1 = s1 + L.load1(w, r1 + i) * xi
+            s2 = s2 + L.load1(w, r2 + i) * xi; s3 = s3 + L.load1(w, r3 + i) * xi
             i += 1
         }
         out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3
         o += 4
     }
     while o < hi {
-        out[o] = dotRowFast(w + o * n, x, n)
+        out[o] = dotRowFast(L.self, w, o * n, x, n)
         o += 1
+    }
+}
+
+/// One row's dot product as the row-major fast kernel computes it (the row starts at element
+/// `start`): 8 lanes over i = 8k + lane, summed across lanes, then the tail i ≥ 8⌊n/8⌋ added in
+/// order. Every row is computed this way, alone or in a group of 4, so the result does not depend
+/// on how rows are split.
+@inline(__always)
+func dotRowFast<L: WidenedLoad>(_: L.Type, _ w: UnsafeRawPointer, _ start: Int, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n { acc = acc + L.load8(w, start + i) * load8(x + i); i += 8 }
+    var s = acc.sum()
+    while i < n { s = s + L.load1(w, start + i) * x[i]; i += 1 }
+    return s
+}
+
+/// Row-major rows lo..<hi of `p` (any element type) into out, bias included.
+@inline(__always)
+func denseRowsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, lo: Int, hi: Int) {
+    let w = p.storage.base, n = p.fanIn
+    switch p.storage.element {
+    case .f32: denseRowsFast(F32Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
+    case .bf16: denseRowsFast(BF16Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
+    case .f16: denseRowsFast(F16Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
+    }
+    if let bias = p.bias {
+        bias.withUnsafeBufferPointer { b in
+            for o in lo..<hi { out[o] = out[o] + b[o] }
+        }
     }
 }
 
@@ -248,23 +300,12 @@ func denseRowsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>
 func fastDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, outputs: Range<Int>) {
     let fanOut = p.fanOut, fanIn = p.fanIn, lo = outputs.lowerBound, hi = outputs.upperBound
     guard lo < hi else { return }
-    p.weights.withUnsafeBufferPointer { wb in
-        switch p.layout {
-        case .columnMajor:
-            let w = wb.baseAddress ?? UnsafePointer(out)  // no weights: no terms are read
-            twoHalvesSum(out, count: fanIn, bias: p.bias, lo: lo, hi: hi) { i in (x[i], w + i * fanOut) }
-        case .rowMajor:
-            if let w = wb.baseAddress {
-                denseRowsFast(out, x, w, fanIn: fanIn, lo: lo, hi: hi)
-            } else {
-                (out + lo).update(repeating: 0, count: hi - lo)
-            }
-            if let bias = p.bias {
-                bias.withUnsafeBufferPointer { b in
-                    for o in lo..<hi { out[o] = out[o] + b[o] }
-                }
-            }
-        }
+    switch p.layout {
+    case .columnMajor:
+        let w = p.storage.f32
+        twoHalvesSum(out, count: fanIn, bias: p.bias, lo: lo, hi: hi) { i in (x[i], w + i * fanOut) }
+    case .rowMajor:
+        denseRowsFast(out, x, p, lo: lo, hi: hi)
     }
 }
 
@@ -286,11 +327,9 @@ func parallelDenseProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer
     let fanOut = p.fanOut
     switch p.layout {
     case .columnMajor:
-        p.weights.withUnsafeBufferPointer { wb in
-            let w = Int(bitPattern: wb.baseAddress!), xAddress = Int(bitPattern: x)
-            parallelTwoHalvesSum(out, count: p.fanIn, fanOut: fanOut, bias: p.bias, threads: threads) { i in
-                (UnsafePointer<Float>(bitPattern: xAddress)![i], UnsafePointer<Float>(bitPattern: w)! + i * fanOut)
-            }
+        let w = Int(bitPattern: p.storage.f32), xAddress = Int(bitPattern: x)
+        parallelTwoHalvesSum(out, count: p.fanIn, fanOut: fanOut, bias: p.bias, threads: threads) { i in
+            (UnsafePointer<Float>(bitPattern: xAddress)![i], UnsafePointer<Float>(bitPattern: w)! + i * fanOut)
         }
     case .rowMajor:
         let chunk = outputChunk(fanOut, threads: threads)

@@ -20,14 +20,12 @@ func deliverEvents(_ out: UnsafeMutablePointer<Float>, events: SiteSpikes, thres
     } else {
         for o in outputs { out[o] = 0 }
     }
-    p.weights.withUnsafeBufferPointer { wb in
-        let w = wb.baseAddress!
-        for e in 0..<events.count {
-            let i = Int(events.channels[e])
-            let scale = Float(events.polarity[e]) * thresholds[i]
-            let col = w + i * fanOut
-            for o in outputs { out[o] += scale * col[o] }
-        }
+    let w = p.storage.f32
+    for e in 0..<events.count {
+        let i = Int(events.channels[e])
+        let scale = Float(events.polarity[e]) * thresholds[i]
+        let col = w + i * fanOut
+        for o in outputs { out[o] += scale * col[o] }
     }
 }
 
@@ -40,14 +38,13 @@ func fastDeliverEvents(_ out: UnsafeMutablePointer<Float>, events: SiteSpikes, t
                        _ p: Projection, outputs: Range<Int>) {
     precondition(p.layout == .columnMajor, "event delivery needs column-major weights")
     let fanOut = p.fanOut
-    p.weights.withUnsafeBufferPointer { wb in
-        events.channels.withUnsafeBufferPointer { cb in
-            events.polarity.withUnsafeBufferPointer { pb in
-                let w = wb.baseAddress ?? UnsafePointer(out), channels = cb.baseAddress, polarity = pb.baseAddress
-                twoHalvesSum(out, count: events.count, bias: p.bias, lo: outputs.lowerBound, hi: outputs.upperBound) { e in
-                    let i = Int(channels![e])
-                    return (Float(polarity![e]) * thresholds[i], w + i * fanOut)
-                }
+    let w = p.storage.f32
+    events.channels.withUnsafeBufferPointer { cb in
+        events.polarity.withUnsafeBufferPointer { pb in
+            let channels = cb.baseAddress, polarity = pb.baseAddress
+            twoHalvesSum(out, count: events.count, bias: p.bias, lo: outputs.lowerBound, hi: outputs.upperBound) { e in
+                let i = Int(channels![e])
+                return (Float(polarity![e]) * thresholds[i], w + i * fanOut)
             }
         }
     }
@@ -63,16 +60,15 @@ func parallelDeliverEvents(_ out: UnsafeMutablePointer<Float>, events: SiteSpike
     }
     precondition(p.layout == .columnMajor, "event delivery needs column-major weights")
     let fanOut = p.fanOut
-    p.weights.withUnsafeBufferPointer { wb in
-        events.channels.withUnsafeBufferPointer { cb in
-            events.polarity.withUnsafeBufferPointer { pb in
-                let w = Int(bitPattern: wb.baseAddress!), channels = Int(bitPattern: cb.baseAddress!)
-                let polarity = Int(bitPattern: pb.baseAddress!), v = Int(bitPattern: thresholds)
-                parallelTwoHalvesSum(out, count: events.count, fanOut: fanOut, bias: p.bias, threads: threads) { e in
-                    let i = Int(UnsafePointer<UInt32>(bitPattern: channels)![e])
-                    return (Float(UnsafePointer<Int8>(bitPattern: polarity)![e]) * UnsafePointer<Float>(bitPattern: v)![i],
-                            UnsafePointer<Float>(bitPattern: w)! + i * fanOut)
-                }
+    let w = Int(bitPattern: p.storage.f32)
+    events.channels.withUnsafeBufferPointer { cb in
+        events.polarity.withUnsafeBufferPointer { pb in
+            let channels = Int(bitPattern: cb.baseAddress!)
+            let polarity = Int(bitPattern: pb.baseAddress!), v = Int(bitPattern: thresholds)
+            parallelTwoHalvesSum(out, count: events.count, fanOut: fanOut, bias: p.bias, threads: threads) { e in
+                let i = Int(UnsafePointer<UInt32>(bitPattern: channels)![e])
+                return (Float(UnsafePointer<Int8>(bitPattern: polarity)![e]) * UnsafePointer<Float>(bitPattern: v)![i],
+                        UnsafePointer<Float>(bitPattern: w)! + i * fanOut)
             }
         }
     }

@@ -4,10 +4,11 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 
-/// The DiscreteMamba2 mixer's work between its two projections, for one token.
+/// The DiscreteMamba2 mixer's work between its two projections, for `n` consecutive tokens (a chunk
+/// of 1 is the decode step; results do not depend on the chunking nor on `threads`).
 ///
-/// - u: (I) output, the input of out_proj: y·silu(z + z_bias)
-/// - xBCzA: (C + I + H) the in_proj output, split as [xBC C, z I, A_log H]; xBC = [x I, B G·N, C G·N]
+/// - u: (n, I) output, the input of out_proj: y·silu(z + z_bias)
+/// - xBCzA: (n, rows) the in_proj output, each row (C + I + H) split as [xBC C, z I, A_log H]; xBC = [x I, B G·N, C G·N]
 /// - conv: (C, K) conv window, updated in place (column K−1 newest; identity activation unless
 ///   `hyper.convSiLU`)
 /// - ssm: (H, P, N) state, updated in place
@@ -28,36 +29,32 @@ import MarsimCore
 ///   H·P MACs (D·x); D's H weights read; recurrent state H·P·N read and H·P·N written.
 /// - gate: I adds (z + z_bias, when z_bias exists, with its I weights read), I non-linear (silu),
 ///   I multiplies (y·silu).
-func discreteMamba2MixerCore(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePointer<Float>,
-                             conv: UnsafeMutablePointer<Float>, ssm: UnsafeMutablePointer<Float>,
-                             weights m: MixerWeights, shape s: ModelShape, hyper: ModelHyperparameters,
-                             counts: inout TokenCounts, convUnit: Int, ssmUnit: Int) {
-    let I = s.dInner, C = s.convChannels, K = s.convKernel, H = s.heads, P = s.headDim, N = s.dState, G = s.groups
-    let xBC = xBCzA, z = xBCzA + C, aLogRaw = xBCzA + C + I
+func discreteMamba2MixerChunk(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePointer<Float>, rows: Int, tokens n: Int,
+                              conv: UnsafeMutablePointer<Float>, ssm: UnsafeMutablePointer<Float>,
+                              weights m: MixerWeights, shape s: ModelShape, hyper: ModelHyperparameters,
+                              counts: UnsafeMutablePointer<TokenCounts>, convUnit: Int, ssmUnit: Int, threads: Int) {
+    let I = s.dInner, C = s.convChannels, H = s.heads, P = s.headDim, N = s.dState, G = s.groups
 
-    // Conv: depthwise causal conv over xBC, activation identity (or silu).
-    var xBCc = [Float](repeating: 0, count: C)
-    causalConvStep(out: &xBCc, window: conv, input: xBC, taps: m.convWeight, bias: m.convBias, channels: C, kernel: K,
-                   applySiLU: hyper.convSiLU, counts: &counts, unit: convUnit)
+    // Conv: depthwise causal conv over xBC, activation identity (or silu); token after token.
+    let xBCc = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
+    let y = UnsafeMutablePointer<Float>.allocate(capacity: n * I)
+    defer { xBCc.deallocate(); y.deallocate() }
+    for t in 0..<n {
+        causalConvStep(out: xBCc + t * C, window: conv, input: xBCzA + t * rows, taps: m.convWeight, bias: m.convBias,
+                       channels: C, kernel: s.convKernel, applySiLU: hyper.convSiLU, counts: &counts[t], unit: convUnit)
+    }
 
     // Scan: a = exp(−softplus(A_log)), S = a·S + x ⊗ B, y = S·C + D·x.
-    let headsPerGroup = H / G
-    var y = [Float](repeating: 0, count: I)
-    xBCc.withUnsafeBufferPointer { xb in
-        let x = xb.baseAddress!, B = x + I, Cm = x + I + G * N
-        for h in 0..<H {
-            let decay = expf(-softplus(aLogRaw[h]))
+    let headsPerGroup = H / G, d = m.d
+    // Head-major: one head's state (P·N floats) stays in the core's cache for all n tokens.
+    forEachHeadRange(heads: H, work: n * H * P * N, threads: threads) { heads in
+        for h in heads {
             let g = h / headsPerGroup
-            let Bg = B + g * N, Cg = Cm + g * N
-            for p in 0..<P {
-                let xv = x[h * P + p]
-                let state = ssm + (h * P + p) * N
-                var acc: Float = 0
-                for n in 0..<N {
-                    state[n] = state[n] * decay + xv * Bg[n]
-                    acc += state[n] * Cg[n]
-                }
-                y[h * P + p] = acc + m.d[h] * xv
+            for t in 0..<n {
+                let x = xBCc + t * C, B = x + I, Cm = x + I + G * N, aLogRaw = xBCzA + t * rows + C + I
+                let decay = expf(-softplus(aLogRaw[h]))
+                scanHead(state: ssm + h * P * N, x: x + h * P, B: B + g * N, C: Cm + g * N, decay: decay, inputScale: 1,
+                         d: d[h], P: P, N: N, y: y + t * I + h * P)
             }
         }
     }
@@ -70,14 +67,19 @@ func discreteMamba2MixerCore(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePointe
     c.recurrentStateWritten = H * P * N
 
     // Gate: u = y · silu(z + z_bias) (z_bias is absent, i.e. 0, when the projections have biases).
-    if let zBias = m.zBias {
-        for i in 0..<I { u[i] = y[i] * silu(z[i] + zBias[i]) }
+    for t in 0..<n {
+        let z = xBCzA + t * rows + C, yt = y + t * I, ut = u + t * I
+        if let zBias = m.zBias {
+            for i in 0..<I { ut[i] = yt[i] * silu(z[i] + zBias[i]) }
+        } else {
+            for i in 0..<I { ut[i] = yt[i] * silu(z[i]) }
+        }
+    }
+    if m.zBias != nil {
         c.elementwiseAdds += I
         c.weightsRead += I
-    } else {
-        for i in 0..<I { u[i] = y[i] * silu(z[i]) }
     }
     c.elementwiseNonlinear += I
     c.elementwiseMuls += I
-    counts.counts[ssmUnit] += c
+    for t in 0..<n { counts[t].counts[ssmUnit] += c }
 }

@@ -2,22 +2,26 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 
-/// Runs one linear projection inside the forward pass. The dense runner multiplies; the spiking
-/// runner turns the input into ATMN spikes and delivers events. The forward pass does not care.
+/// Runs one linear projection inside the forward pass, for a chunk of tokens. The dense runner
+/// multiplies; the spiking runner turns each token's input into ATMN spikes and delivers events.
+/// The forward pass does not care.
 public protocol ProjectionRunner {
-    /// output (p.fanOut) = p(input (p.fanIn)); counts the work against `unit`.
-    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                      site: AccountingUnit, unit: Int, counts: inout TokenCounts)
+    /// output (n × p.fanOut, row t = token t) = p(input (n × p.fanIn)); counts token t's work in `counts[t]`.
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>)
 
-    /// Called before each token's step (a spiking runner clears the previous token's spikes).
-    mutating func beginToken()
+    /// Called before each chunk (a spiking runner clears the previous chunk's spikes).
+    mutating func beginChunk(tokens n: Int)
 }
 
 extension ProjectionRunner {
-    public mutating func beginToken() {}
+    public mutating func beginChunk(tokens n: Int) {}
+    /// `beginChunk(tokens: 1)`: before a single decode step.
+    public mutating func beginToken() { beginChunk(tokens: 1) }
 }
 
-/// Every projection dense (fp32 multiply-accumulate).
+/// Every projection dense (fp32 multiply-accumulate): one token by GEMV (bandwidth-bound: each
+/// weight read once), several by GEMM (compute-bound: each weight read once per chunk).
 public struct DenseRunner: ProjectionRunner {
     /// Worker threads for large projections (1 = single-threaded). Results do not depend on it.
     public var threads: Int
@@ -29,10 +33,24 @@ public struct DenseRunner: ProjectionRunner {
         self.minimumParallelWork = minimumParallelWork
     }
 
-    public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                             site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        parallelDenseProject(output, input, p, threads: threads, minimumWork: minimumParallelWork)
-        counts.denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil)
+    public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                             site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        if n == 1 {
+            parallelDenseProject(output, input, p, threads: threads, minimumWork: minimumParallelWork)
+        } else {
+            gemmProject(output, input, tokens: n, p, threads: threads)
+        }
+        for t in 0..<n { counts[t].denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil) }
+    }
+}
+
+/// Counts every projection as `DenseRunner` does but computes nothing (outputs are zero): the
+/// counts of a dense token do not depend on its values.
+struct DenseCountingRunner: ProjectionRunner {
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        output.update(repeating: 0, count: n * p.fanOut)
+        for t in 0..<n { counts[t].denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil) }
     }
 }
 
@@ -46,17 +64,25 @@ public enum HiddenStatePoint: Equatable, Sendable {
     case finalNorm
 }
 
-/// One decode step of a `LanguageModel`: embedding → blocks → final norm → lm_head.
+/// Runs a `LanguageModel` over tokens: embedding → blocks → final norm → lm_head.
 ///
 /// Each block is `x += Mixer(RMSNorm(x))`, then, when it has one, `x += MLP(RMSNorm(x))`. The four
 /// block projections and lm_head go through the `ProjectionRunner`; everything else is dense fp32.
+///
+/// `forward` runs a chunk of known tokens layer by layer (each projection once for the whole chunk,
+/// so its weights are read once per chunk: GEMM instead of GEMV); `step` is the chunk of one token
+/// that decoding uses. Token by token, everything outside the projections computes the same
+/// arithmetic in both, and the recurrent state carries over from chunk to chunk.
 public struct ForwardPass: Sendable {
     public let model: LanguageModel
     public let index: UnitIndex
+    /// Worker threads for the mixers' scans (results do not depend on it).
+    public var threads: Int
 
-    public init(model: LanguageModel) {
+    public init(model: LanguageModel, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.model = model
         self.index = UnitIndex(shape: model.shape)
+        self.threads = max(1, threads)
     }
 
     /// Runs token `token` through the model, updating `state`, and returns the next-token logits (V).
@@ -65,85 +91,188 @@ public struct ForwardPass: Sendable {
     public func step<R: ProjectionRunner>(token: Int, state: inout RecurrentState, runner: inout R,
                                           counts: inout TokenCounts,
                                           observe: ((HiddenStatePoint, UnsafeBufferPointer<Float>) -> Void)? = nil) -> [Float] {
-        let s = model.shape, D = s.dModel
-        precondition(token >= 0 && token < s.vocabSize, "token id \(token) outside the vocabulary")
-        var x = Array(model.embedding[(token * D)..<((token + 1) * D)])
-        counts.counts[index(nil, .embedding)].weightsRead += D
-        var h = [Float](repeating: 0, count: D)
-        var proj = [Float](repeating: 0, count: max(s.inProjRows, 2 * s.mlpHidden, D))
-        var u = [Float](repeating: 0, count: max(s.dInner, s.mlpHidden))
-        var delta = [Float](repeating: 0, count: D)
-        x.withUnsafeBufferPointer { observe?(.embedding, $0) }
+        var logits = [Float](repeating: 0, count: model.shape.vocabSize)
+        logits.withUnsafeMutableBufferPointer { lb in
+            withUnsafeMutablePointer(to: &counts) { c in
+                forward(tokens: [token], state: &state, runner: &runner, counts: c, logits: lb.baseAddress!,
+                        observe: observe.map { f in { point, _, values in f(point, values) } })
+            }
+        }
+        return logits
+    }
+
+    /// Runs the n = `tokens.count` tokens of one sequence (continuing from `state`, which it updates)
+    /// layer by layer, and writes each token's next-token logits to row t of `logits` (n × V).
+    /// `counts[t]` receives token t's work.
+    ///
+    /// - observe: called with each point of the residual stream, the token's index in the chunk and its D values.
+    public func forward<R: ProjectionRunner>(tokens: [Int], state: inout RecurrentState, runner: inout R,
+                                             counts: UnsafeMutablePointer<TokenCounts>, logits: UnsafeMutablePointer<Float>,
+                                             observe: ((HiddenStatePoint, Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        let s = model.shape, D = s.dModel, n = tokens.count
+        guard n > 0 else { return }
+        let eps = model.hyper.normEpsilon
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: n * D)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: n * D)
+        let delta = UnsafeMutablePointer<Float>.allocate(capacity: n * D)
+        let projWidth = max(s.inProjRows, 2 * s.mlpHidden, D)
+        let proj = UnsafeMutablePointer<Float>.allocate(capacity: n * projWidth)
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: n * max(s.dInner, s.mlpHidden, 1))
+        defer { x.deallocate(); h.deallocate(); delta.deallocate(); proj.deallocate(); u.deallocate() }
+        func observeAll(_ point: HiddenStatePoint, _ values: UnsafeMutablePointer<Float>) {
+            guard let observe else { return }
+            for t in 0..<n { observe(point, t, UnsafeBufferPointer(start: values + t * D, count: D)) }
+        }
+        func normRows(_ weight: [Float], unit: Int) {
+            weight.withUnsafeBufferPointer { w in
+                for t in 0..<n { rmsNorm(h + t * D, x + t * D, w.baseAddress!, D, eps: eps) }
+            }
+            for t in 0..<n { counts[t].rmsNorm(unit, n: D) }
+        }
+        func addRows(_ unit: Int) {
+            for k in 0..<(n * D) { x[k] += delta[k] }
+            for t in 0..<n { counts[t].counts[unit].elementwiseAdds += D }
+        }
+
+        let embeddingUnit = index(nil, .embedding)
+        for (t, token) in tokens.enumerated() {
+            precondition(token >= 0 && token < s.vocabSize, "token id \(token) outside the vocabulary")
+            model.embedding.widen((token * D)..<((token + 1) * D), into: x + t * D)
+            counts[t].counts[embeddingUnit].weightsRead += D
+        }
+        observeAll(.embedding, x)
 
         for (layer, block) in model.blocks.enumerated() {
             // Mixer half.
             let normUnit = index(layer, .mixerNorm)
-            rmsNorm(&h, x, block.mixerNorm, D, eps: model.hyper.normEpsilon)
-            counts.rmsNorm(normUnit, n: D)
-            runner.run(block.mixer.inProj, input: h, output: &proj, site: AccountingUnit(layer: layer, kind: .mixerInProj),
-                       unit: index(layer, .mixerInProj), counts: &counts)
-            proj.withUnsafeBufferPointer { pb in
-                u.withUnsafeMutableBufferPointer { ub in
-                    state.conv[layer].withUnsafeMutableBufferPointer { cb in
-                        state.ssm[layer].withUnsafeMutableBufferPointer { sb in
-                            mixerCore(u: ub.baseAddress!, inProj: pb.baseAddress!, conv: cb.baseAddress!, ssm: sb.baseAddress!,
-                                      weights: block.mixer, layer: layer, counts: &counts)
-                        }
-                    }
+            normRows(block.mixerNorm, unit: normUnit)
+            let rows = block.mixer.inProj.fanOut
+            runner.run(block.mixer.inProj, input: h, output: proj, tokens: n, site: AccountingUnit(layer: layer, kind: .mixerInProj),
+                       unit: index(layer, .mixerInProj), counts: counts)
+            state.conv[layer].withUnsafeMutableBufferPointer { cb in
+                state.ssm[layer].withUnsafeMutableBufferPointer { sb in
+                    mixerCore(u: u, inProj: proj, rows: rows, tokens: n, conv: cb.baseAddress!, ssm: sb.baseAddress!,
+                              weights: block.mixer, layer: layer, counts: counts)
                 }
             }
-            runner.run(block.mixer.outProj, input: u, output: &delta, site: AccountingUnit(layer: layer, kind: .mixerOutProj),
-                       unit: index(layer, .mixerOutProj), counts: &counts)
-            for i in 0..<D { x[i] += delta[i] }
-            counts.counts[normUnit].elementwiseAdds += D
+            runner.run(block.mixer.outProj, input: u, output: delta, tokens: n, site: AccountingUnit(layer: layer, kind: .mixerOutProj),
+                       unit: index(layer, .mixerOutProj), counts: counts)
+            addRows(normUnit)
 
             // MLP half.
             if let mlp = block.mlp, let mlpNorm = block.mlpNorm {
                 let M = s.mlpHidden
                 let mlpNormUnit = index(layer, .mlpNorm)
-                rmsNorm(&h, x, mlpNorm, D, eps: model.hyper.normEpsilon)
-                counts.rmsNorm(mlpNormUnit, n: D)
-                runner.run(mlp.gateUp, input: h, output: &proj, site: AccountingUnit(layer: layer, kind: .mlpGateUpProj),
-                           unit: index(layer, .mlpGateUpProj), counts: &counts)
-                for i in 0..<M { u[i] = silu(proj[i]) * proj[M + i] }
+                normRows(mlpNorm, unit: mlpNormUnit)
+                runner.run(mlp.gateUp, input: h, output: proj, tokens: n, site: AccountingUnit(layer: layer, kind: .mlpGateUpProj),
+                           unit: index(layer, .mlpGateUpProj), counts: counts)
+                for t in 0..<n {
+                    let g = proj + t * 2 * M, ut = u + t * M
+                    for i in 0..<M { ut[i] = silu(g[i]) * g[M + i] }
+                }
                 let act = index(layer, .mlpAct)
-                counts.counts[act].elementwiseNonlinear += M
-                counts.counts[act].elementwiseMuls += M
-                runner.run(mlp.down, input: u, output: &delta, site: AccountingUnit(layer: layer, kind: .mlpDownProj),
-                           unit: index(layer, .mlpDownProj), counts: &counts)
-                for i in 0..<D { x[i] += delta[i] }
-                counts.counts[mlpNormUnit].elementwiseAdds += D
+                for t in 0..<n {
+                    counts[t].counts[act].elementwiseNonlinear += M
+                    counts[t].counts[act].elementwiseMuls += M
+                }
+                runner.run(mlp.down, input: u, output: delta, tokens: n, site: AccountingUnit(layer: layer, kind: .mlpDownProj),
+                           unit: index(layer, .mlpDownProj), counts: counts)
+                addRows(mlpNormUnit)
             }
-            x.withUnsafeBufferPointer { observe?(.afterBlock(layer), $0) }
+            observeAll(.afterBlock(layer), x)
         }
-        rmsNorm(&h, x, model.finalNorm, D, eps: model.hyper.normEpsilon)
-        counts.rmsNorm(index(nil, .finalNorm), n: D)
-        h.withUnsafeBufferPointer { observe?(.finalNorm, $0) }
-        var logits = [Float](repeating: 0, count: s.vocabSize)
-        runner.run(model.lmHead, input: h, output: &logits, site: AccountingUnit(layer: nil, kind: .lmHead),
-                   unit: index(nil, .lmHead), counts: &counts)
-        return logits
+        model.finalNorm.withUnsafeBufferPointer { w in
+            for t in 0..<n { rmsNorm(h + t * D, x + t * D, w.baseAddress!, D, eps: eps) }
+        }
+        let finalUnit = index(nil, .finalNorm)
+        for t in 0..<n { counts[t].rmsNorm(finalUnit, n: D) }
+        observeAll(.finalNorm, h)
+        runner.run(model.lmHead, input: h, output: logits, tokens: n, site: AccountingUnit(layer: nil, kind: .lmHead),
+                   unit: index(nil, .lmHead), counts: counts)
+
+        // Weight reads when the chunk shares each fetch: every token reads its own embedding row;
+        // any other weight is the same for every token (each token's weightsRead is the whole
+        // weight), so the chunk reads it once. Units a runner already filled (spiking sites) keep theirs.
+        for u in index.units.indices where (0..<n).allSatisfy({ counts[$0].weightsReadShared[u] == 0 }) {
+            if u == embeddingUnit {
+                for t in 0..<n { counts[t].weightsReadShared[u] = counts[t].counts[u].weightsRead }
+            } else {
+                let once = counts[0].counts[u].weightsRead
+                for t in 0..<n { counts[t].weightsReadShared[u] = evenShare(once, of: n, token: t) }
+            }
+        }
     }
 
-    private func mixerCore(u: UnsafeMutablePointer<Float>, inProj: UnsafePointer<Float>, conv: UnsafeMutablePointer<Float>,
-                           ssm: UnsafeMutablePointer<Float>, weights: MixerWeights, layer: Int, counts: inout TokenCounts) {
+    private func mixerCore(u: UnsafeMutablePointer<Float>, inProj: UnsafePointer<Float>, rows: Int, tokens n: Int,
+                           conv: UnsafeMutablePointer<Float>, ssm: UnsafeMutablePointer<Float>, weights: MixerWeights,
+                           layer: Int, counts: UnsafeMutablePointer<TokenCounts>) {
         let convUnit = index(layer, .mixerConv), ssmUnit = index(layer, .mixerSSM)
         switch weights.kind {
         case .mamba2:
-            mamba2MixerCore(u: u, zxbcdt: inProj, conv: conv, ssm: ssm, weights: weights, shape: model.shape,
-                            hyper: model.hyper, counts: &counts, convUnit: convUnit, ssmUnit: ssmUnit)
+            mamba2MixerChunk(u: u, zxbcdt: inProj, rows: rows, tokens: n, conv: conv, ssm: ssm, weights: weights, shape: model.shape,
+                             hyper: model.hyper, counts: counts, convUnit: convUnit, ssmUnit: ssmUnit, threads: threads)
         case .discreteMamba2:
-            discreteMamba2MixerCore(u: u, xBCzA: inProj, conv: conv, ssm: ssm, weights: weights, shape: model.shape,
-                                    hyper: model.hyper, counts: &counts, convUnit: convUnit, ssmUnit: ssmUnit)
+            discreteMamba2MixerChunk(u: u, xBCzA: inProj, rows: rows, tokens: n, conv: conv, ssm: ssm, weights: weights,
+                                     shape: model.shape, hyper: model.hyper, counts: counts, convUnit: convUnit, ssmUnit: ssmUnit,
+                                     threads: threads)
         }
     }
 
     /// Counts of one token of this model run fully dense, per unit (the same for every token).
+    /// Counting needs no projection arithmetic: the projections are counted as `DenseRunner` counts
+    /// them and output zeros, so this costs the mixers' work, not a pass over the weights.
     public func denseCountsPerToken() -> [ActivityCounts] {
         var state = RecurrentState(shape: model.shape)
-        var runner = DenseRunner(threads: 1)
+        var runner = DenseCountingRunner()
         var counts = TokenCounts(unitCount: index.units.count)
         _ = step(token: 0, state: &state, runner: &runner, counts: &counts)
         return counts.counts
+    }
+}
+
+/// How a sequence of known tokens is cut into chunks that run layer by layer (`ForwardPass.forward`).
+///
+/// Longer chunks read each weight once for more tokens (GEMM instead of GEMV) but hold more
+/// activations and logits (chunk × vocabulary floats); 1 is the token-by-token decode path.
+public struct ChunkPlan: Sendable, Equatable {
+    /// The default chunk length: long enough that SGEMM runs near its ceiling on 2 cores, short enough
+    /// that a chunk's logits stay small beside the weights (256 × 128,256 floats = 131 MB).
+    public static let defaultChunk = 256
+
+    /// The chunks, in order, covering 0..<count.
+    public let ranges: [Range<Int>]
+
+    public init(count: Int, chunk: Int) {
+        let size = max(1, chunk)
+        ranges = stride(from: 0, to: max(count, 0), by: size).map { $0..<min(count, $0 + size) }
+    }
+}
+
+/// What `ForwardPass.run` returns for a chunk: every token's logits and counts.
+public struct ChunkOutput: Sendable {
+    /// n × V, row t = token t's next-token logits.
+    public var logits: [Float]
+    /// Per token, per unit.
+    public var counts: [TokenCounts]
+    /// V.
+    public let vocabSize: Int
+
+    /// Token t's logits.
+    public func logits(_ t: Int) -> ArraySlice<Float> { logits[(t * vocabSize)..<((t + 1) * vocabSize)] }
+}
+
+extension ForwardPass {
+    /// Runs one chunk of tokens (after `runner.beginChunk`) with fresh counts; see `forward`.
+    public func run<R: ProjectionRunner>(_ tokens: [Int], state: inout RecurrentState, runner: inout R) -> ChunkOutput {
+        let n = tokens.count, V = model.shape.vocabSize
+        runner.beginChunk(tokens: n)
+        var counts = [TokenCounts](repeating: TokenCounts(unitCount: index.units.count), count: n)
+        var logits = [Float](repeating: 0, count: n * V)
+        logits.withUnsafeMutableBufferPointer { lb in
+            counts.withUnsafeMutableBufferPointer { cb in
+                forward(tokens: tokens, state: &state, runner: &runner, counts: cb.baseAddress!, logits: lb.baseAddress!)
+            }
+        }
+        return ChunkOutput(logits: logits, counts: counts, vocabSize: V)
     }
 }

@@ -24,8 +24,16 @@ public struct UnitIndex: Sendable {
 /// Per-unit counts for one token, filled as the forward pass runs.
 public struct TokenCounts: Sendable {
     public var counts: [ActivityCounts]
+    /// Per unit, this token's share of the weight elements its chunk read when every fetch is shared
+    /// by the chunk's tokens and ticks (a dense weight once per chunk; an event site's thresholds and
+    /// bias once, and each channel's column once if it fired at any tick of any token), the chunk's
+    /// total split evenly over its tokens. For dense units of a token run alone it equals `weightsRead`.
+    public var weightsReadShared: [Int]
 
-    public init(unitCount: Int) { counts = Array(repeating: ActivityCounts(), count: unitCount) }
+    public init(unitCount: Int) {
+        counts = Array(repeating: ActivityCounts(), count: unitCount)
+        weightsReadShared = Array(repeating: 0, count: unitCount)
+    }
 
     /// Counts an RMSNorm over n values (sum of squares: n muls + n adds; scale and weight: 2n muls;
     /// one rsqrt), reading its n weights.
@@ -42,4 +50,9 @@ public struct TokenCounts: Sendable {
         counts[unit].weightsRead += fanIn * fanOut + (bias ? fanOut : 0)
         if bias { counts[unit].elementwiseAdds += fanOut }
     }
+}
+
+/// Token t's share of `total` split evenly over n tokens (integers that add up to `total` exactly).
+@inline(__always) func evenShare(_ total: Int, of n: Int, token t: Int) -> Int {
+    total * (t + 1) / n - total * t / n
 }

@@ -37,10 +37,10 @@ struct RecordingRunner: ProjectionRunner {
     /// Per site, the recorded inputs, token after token (fanIn values each).
     var recorded: [AccountingUnit: [Float]] = [:]
 
-    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                      site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        if sites.contains(site) { recorded[site, default: []].append(contentsOf: UnsafeBufferPointer(start: input, count: p.fanIn)) }
-        dense.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        if sites.contains(site) { recorded[site, default: []].append(contentsOf: UnsafeBufferPointer(start: input, count: n * p.fanIn)) }
+        dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
     }
 }
 
@@ -53,15 +53,15 @@ public struct CalibrationActivations: Sendable {
     /// Where the tokens came from (for `ThresholdSet.source`).
     public let sourceName: String
 
-    /// Runs the dense model over `tokens` and keeps the inputs of `sites`.
-    public init(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], sourceName: String) throws {
+    /// Runs the dense model over `tokens`, `chunk` tokens at a time, and keeps the inputs of `sites`.
+    public init(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], sourceName: String,
+                chunk: Int = ChunkPlan.defaultChunk) throws {
         guard !tokens.isEmpty else { throw ThresholdError("\(sourceName): calibration text is empty") }
         let pass = ForwardPass(model: model)
         var state = RecurrentState(shape: model.shape)
         var runner = RecordingRunner(dense: DenseRunner(), sites: Set(sites))
-        for token in tokens {
-            var counts = TokenCounts(unitCount: pass.index.units.count)
-            _ = pass.step(token: token, state: &state, runner: &runner, counts: &counts)
+        for range in ChunkPlan(count: tokens.count, chunk: chunk).ranges {
+            _ = pass.run(Array(tokens[range]), state: &state, runner: &runner)
         }
         samples = runner.recorded
         tokenCount = tokens.count
@@ -126,5 +126,41 @@ extension ThresholdSet {
         let lo = Int(position.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
         let fraction = position - Double(lo)
         return Double(sorted[lo]) + (Double(sorted[hi]) - Double(sorted[lo])) * fraction
+    }
+}
+
+extension ThresholdSet {
+    /// Thresholds that make the dense model's inputs at `sites` fire at about `firing` (spikes ÷
+    /// neuron updates): the quantile rule's per-channel thresholds times one factor c, found by
+    /// bisection on the firing rate ATMN (tau = 1) gives those inputs, min(T, ⌊|I|/V⌋) spikes each.
+    /// A spiking run's own inputs differ from the dense model's, so its rate is near, not at, the
+    /// target: benchmarks report the rate reached.
+    public static func steered(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
+                               firing: Double) throws -> ThresholdSet {
+        guard firing > 0 && firing < 1 else { throw ThresholdError("the firing target must be in (0, 1), got \(firing)") }
+        let activations = try CalibrationActivations(model: model, tokens: tokens, sites: sites, sourceName: "steering")
+        let base = try calibrated(from: activations, shape: model.shape, sites: sites, parameters: parameters, rule: CalibrationRule())
+        let T = parameters.timesteps
+        func rate(_ c: Float) -> Double {
+            var spikes = 0, updates = 0
+            for site in sites {
+                let v = base.values[site]!, samples = activations.samples[site]!
+                for (k, x) in samples.enumerated() {
+                    let ratio = abs(x) / (c * v[k % v.count])
+                    spikes += ratio >= Float(T) ? T : Int(ratio)
+                }
+                updates += samples.count * T
+            }
+            return Double(spikes) / Double(max(updates, 1))
+        }
+        var lo: Float = 1e-3, hi: Float = 1e3
+        for _ in 0..<40 {
+            let mid = (lo * hi).squareRoot()
+            if rate(mid) > firing { lo = mid } else { hi = mid }
+        }
+        let c = (lo * hi).squareRoot()
+        var steered = base.scaled(by: c)
+        steered.source = String(format: "steered to %.1f%% firing (quantile rule × %.3g) on %d tokens", 100 * firing, c, tokens.count)
+        return steered
     }
 }

@@ -2,11 +2,24 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 
+/// How a spiking site's events reach its projection's outputs.
+public enum EventDelivery: String, Sendable, CaseIterable {
+    /// Each token's events one after another, each adding ±V·W[:, i] (time ∝ events). Every spike of
+    /// a chunked run then equals the token-by-token run's, bit for bit.
+    case events
+    /// The chunk's decoded inputs (Σ_t s_t·V per channel and token) through one GEMM: the same
+    /// sums in another order, faster once firing is dense. Results differ from `events` by float
+    /// rounding, which can flip a spike whose input sits exactly at a threshold downstream.
+    case gemm
+    /// `gemm` for a site and chunk whose events exceed `gemmEventDensity` × tokens × fan-in, else `events`.
+    case auto
+}
+
 /// Runs the projections chosen by a `Placement` as ATMN spiking sites, and every other one dense.
 ///
 /// For a spiking site, per token: the site's neurons (one per input channel) step through T ticks
-/// (`atmnEncode`), then each spike is delivered as an event adding ±V·W[:, i] to the accumulator
-/// (`deliverEvents`). Counting per token (all against the site's unit):
+/// (`atmnEncode`), then the spikes reach the outputs (`EventDelivery`). Counting per token (all
+/// against the site's unit), whatever the delivery:
 /// - spikes ±: the events by polarity; synaptic ops (ACs) = events × fanOut;
 /// - neuron updates = fanIn × T, each reading and writing one membrane value;
 /// - weights read = events × fanOut (one column per event) + fanIn thresholds + fanOut bias values;
@@ -16,13 +29,20 @@ public struct SpikingRunner: ProjectionRunner {
     /// The spiking sites in schedule order.
     public let sites: [AccountingUnit]
     public var dense: DenseRunner
+    /// How events reach the outputs (see `EventDelivery`).
+    public var delivery: EventDelivery = .events
+    /// With `.auto`: events per (token × input channel) above which a chunk's site runs as a GEMM.
+    /// 0.06 (1.5% firing at T = 4) is the crossover measured on a Mamba2-1.3B checkpoint here (BENCHMARKS.md).
+    public var gemmEventDensity: Double = 0.06
     private let siteIndex: [AccountingUnit: Int]
     private let thresholds: [AccountingUnit: [Float]]
-    /// Column-major copies of spiking projections stored row-major (a tied lm_head).
+    /// Column-major copies of spiking projections stored row-major (when the model was not prepared
+    /// with `LanguageModel.preparedForEvents`).
     private var columnMajorCopies: [AccountingUnit: Projection] = [:]
     private var membrane: [Float]
-    /// The spikes of the token being run, one entry per site (cleared by `beginToken`).
-    public private(set) var spikes: [SiteSpikes]
+    /// Per token of the current chunk, the spikes of each site (cleared by `beginChunk`).
+    public private(set) var chunkSpikes: [[SiteSpikes]]
+    private var chunkTokens = 1
 
     public init(model: LanguageModel, placement: Placement, thresholds: ThresholdSet, parameters: ATMNParameters,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, minimumParallelWork: Int = 1 << 18) throws {
@@ -41,58 +61,160 @@ public struct SpikingRunner: ProjectionRunner {
             if let bad = v.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
                 throw ThresholdError("threshold \(v[bad]) of site \(site.name) channel \(bad) must be finite and > 0")
             }
-        }
-        if let head = sites.first(where: { $0.kind == .lmHead }), model.lmHead.layout == .rowMajor {
-            columnMajorCopies[head] = model.lmHead.columnMajor()
+            if let p = model.projection(at: site), p.layout != .columnMajor {
+                columnMajorCopies[site] = p.columnMajor()
+            }
         }
         self.siteIndex = siteIndex
         self.thresholds = thresholds.values
         membrane = [Float](repeating: 0, count: widest)
-        spikes = sites.indices.map { SiteSpikes(site: $0) }
+        chunkSpikes = [sites.indices.map { SiteSpikes(site: $0) }]
     }
 
-    /// Clears the spikes recorded for the previous token.
-    public mutating func beginToken() {
-        for i in spikes.indices {
-            spikes[i].channels.removeAll(keepingCapacity: true)
-            spikes[i].ticks.removeAll(keepingCapacity: true)
-            spikes[i].polarity.removeAll(keepingCapacity: true)
-        }
-    }
+    /// The spikes of the current chunk's first token (of the token, after a single step).
+    public var spikes: [SiteSpikes] { chunkSpikes[0] }
 
-    public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                             site: AccountingUnit, unit: Int, counts: inout TokenCounts) {
-        guard let s = siteIndex[site], let v = thresholds[site] else {
-            dense.run(p, input: input, output: output, site: site, unit: unit, counts: &counts)
-            return
-        }
-        let projection = columnMajorCopies[site] ?? p
-        let T = parameters.timesteps
-        // Take the site's buffers out of `spikes` so appends do not copy them (copy-on-write).
-        var events = SiteSpikes(site: s)
-        swap(&events, &spikes[s])
-        membrane.withUnsafeMutableBufferPointer { mb in
-            v.withUnsafeBufferPointer { vb in
-                atmnEncode(events: &events, membrane: mb.baseAddress!, input: input, thresholds: vb.baseAddress!,
-                           count: p.fanIn, parameters: parameters)
-                parallelDeliverEvents(output, events: events, thresholds: vb.baseAddress!, projection, threads: dense.threads,
-                                      minimumWork: dense.minimumParallelWork / 2)
+    /// Clears the spikes recorded for the previous chunk and makes room for `n` tokens.
+    public mutating func beginChunk(tokens n: Int) {
+        chunkTokens = n
+        while chunkSpikes.count < n { chunkSpikes.append(sites.indices.map { SiteSpikes(site: $0) }) }
+        for t in 0..<n {
+            for i in chunkSpikes[t].indices {
+                chunkSpikes[t][i].channels.removeAll(keepingCapacity: true)
+                chunkSpikes[t][i].ticks.removeAll(keepingCapacity: true)
+                chunkSpikes[t][i].polarity.removeAll(keepingCapacity: true)
             }
         }
-        var c = ActivityCounts()
-        var positive = 0
-        events.polarity.withUnsafeBufferPointer { pb in
-            for polarity in pb where polarity > 0 { positive += 1 }
+    }
+
+    public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                             site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        guard let s = siteIndex[site], let v = thresholds[site] else {
+            dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
+            return
         }
-        c.spikesPositive = positive
-        c.spikesNegative = events.count - positive
-        c.synapticOps = events.count * p.fanOut
-        c.neuronUpdates = p.fanIn * T
-        c.neuronStateRead = p.fanIn * T
-        c.neuronStateWritten = p.fanIn * T
-        c.weightsRead = events.count * p.fanOut + p.fanIn + (p.bias == nil ? 0 : p.fanOut)
-        if p.bias != nil { c.elementwiseAdds = p.fanOut }
-        counts.counts[unit] += c
-        swap(&events, &spikes[s])
+        precondition(n <= chunkTokens, "beginChunk(tokens:) was not called for this chunk")
+        let projection = columnMajorCopies[site] ?? p
+        let fanIn = p.fanIn, fanOut = p.fanOut
+        var total = 0
+        v.withUnsafeBufferPointer { vb in
+            let thresholds = vb.baseAddress!
+            membrane.withUnsafeMutableBufferPointer { mb in
+                for t in 0..<n {
+                    atmnEncode(events: &chunkSpikes[t][s], membrane: mb.baseAddress!, input: input + t * fanIn,
+                               thresholds: thresholds, count: fanIn, parameters: parameters)
+                    total += chunkSpikes[t][s].count
+                }
+            }
+            let useGEMM: Bool
+            switch delivery {
+            case .events: useGEMM = false
+            case .gemm: useGEMM = true
+            case .auto: useGEMM = n > 1 && Double(total) > gemmEventDensity * Double(n * fanIn)
+            }
+            if useGEMM {
+                let decoded = UnsafeMutablePointer<Float>.allocate(capacity: n * fanIn)
+                defer { decoded.deallocate() }
+                decoded.update(repeating: 0, count: n * fanIn)
+                for t in 0..<n {
+                    let row = decoded + t * fanIn
+                    let events = chunkSpikes[t][s]
+                    for e in 0..<events.count {
+                        let i = Int(events.channels[e])
+                        row[i] += Float(events.polarity[e]) * thresholds[i]
+                    }
+                }
+                gemmProject(output, decoded, tokens: n, projection, threads: dense.threads)
+            } else {
+                for t in 0..<n {
+                    parallelDeliverEvents(output + t * fanOut, events: chunkSpikes[t][s], thresholds: thresholds, projection,
+                                          threads: dense.threads, minimumWork: dense.minimumParallelWork / 2)
+                }
+            }
+        }
+        // Shared reads: each channel that fired anywhere in the chunk reads its column once, plus
+        // the thresholds and the bias once per chunk.
+        var active = [Bool](repeating: false, count: fanIn)
+        var distinct = 0
+        for t in 0..<n {
+            for channel in chunkSpikes[t][s].channels where !active[Int(channel)] {
+                active[Int(channel)] = true
+                distinct += 1
+            }
+        }
+        let sharedTotal = distinct * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
+        for t in 0..<n { counts[t].weightsReadShared[unit] = evenShare(sharedTotal, of: n, token: t) }
+        let T = parameters.timesteps
+        for t in 0..<n {
+            let events = chunkSpikes[t][s]
+            var c = ActivityCounts()
+            var positive = 0
+            events.polarity.withUnsafeBufferPointer { pb in
+                for polarity in pb where polarity > 0 { positive += 1 }
+            }
+            c.spikesPositive = positive
+            c.spikesNegative = events.count - positive
+            c.synapticOps = events.count * fanOut
+            c.neuronUpdates = fanIn * T
+            c.neuronStateRead = fanIn * T
+            c.neuronStateWritten = fanIn * T
+            c.weightsRead = events.count * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
+            if p.bias != nil { c.elementwiseAdds = fanOut }
+            counts[t].counts[unit] += c
+        }
+    }
+}
+
+extension LanguageModel {
+    /// The projection at a site (`mixer.in_proj`, …, `lm_head`), or nil when the model has none there.
+    public func projection(at site: AccountingUnit) -> Projection? {
+        guard let layer = site.layer else { return site.kind == .lmHead ? lmHead : nil }
+        guard blocks.indices.contains(layer) else { return nil }
+        let block = blocks[layer]
+        switch site.kind {
+        case .mixerInProj: return block.mixer.inProj
+        case .mixerOutProj: return block.mixer.outProj
+        case .mlpGateUpProj: return block.mlp?.gateUp
+        case .mlpDownProj: return block.mlp?.down
+        default: return nil
+        }
+    }
+
+    /// A copy of the model with the projection at `site` replaced (precondition: the model has one there).
+    public func replacing(_ site: AccountingUnit, with p: Projection) -> LanguageModel {
+        var m = self
+        if let layer = site.layer {
+            switch site.kind {
+            case .mixerInProj: m.blocks[layer].mixer.inProj = p
+            case .mixerOutProj: m.blocks[layer].mixer.outProj = p
+            case .mlpGateUpProj: m.blocks[layer].mlp!.gateUp = p
+            case .mlpDownProj: m.blocks[layer].mlp!.down = p
+            default: preconditionFailure("no projection at \(site.name)")
+            }
+        } else {
+            precondition(site.kind == .lmHead, "no projection at \(site.name)")
+            m.lmHead = p
+        }
+        return m
+    }
+
+    /// The model with every projection at `sites` in column-major fp32, as event delivery needs:
+    /// mapped from `cache` (built there on first use) when the model came from a checkpoint and a
+    /// cache is given, else transposed in memory. Projections already column-major are kept.
+    /// `progress` is told when a cache entry is being built (it takes a while at 1B scale).
+    public func preparedForEvents(sites: [AccountingUnit], cache: ColumnCache?,
+                                  progress: (String) -> Void = { _ in }) throws -> LanguageModel {
+        let needed = sites.filter { projection(at: $0).map { $0.layout != .columnMajor } ?? false }
+        guard !needed.isEmpty else { return self }
+        var model = self
+        if let cache, let source {
+            let requests = needed.map { ColumnCache.Request(name: $0.name, projection: projection(at: $0)!) }
+            let (columns, built) = try cache.columnMajor(requests, source: source)
+            if built > 0 { progress("column cache: built \(built) of \(needed.count) projections in \(cache.directory.path)") }
+            for (site, p) in zip(needed, columns) { model = model.replacing(site, with: p) }
+        } else {
+            for site in needed { model = model.replacing(site, with: projection(at: site)!.columnMajor()) }
+        }
+        return model
     }
 }

@@ -66,7 +66,7 @@ public enum SyntheticModel {
                      "SyntheticModel builds Bamba (Mamba-2 mixer) shapes")
         let gen = Generator(seed: seed, threads: threads)
         let D = s.dModel, I = s.dInner, C = s.convChannels, K = s.convKernel, H = s.heads, M = s.mlpHidden, V = s.vocabSize
-        let embedding = gen.uniform("embedding", count: V * D, bound: 0.02 * Float(3).squareRoot())
+        let embedding = WeightStorage(floats: gen.uniform("embedding", count: V * D, bound: 0.02 * Float(3).squareRoot()))
         func projection(_ name: String, fanIn: Int, fanOut: Int) -> Projection {
             Projection(fanIn: fanIn, fanOut: fanOut, layout: .columnMajor,
                        weights: gen.uniform(name, count: fanIn * fanOut, bound: 1 / Float(fanIn).squareRoot()), bias: nil)
@@ -93,7 +93,7 @@ public enum SyntheticModel {
                                        mlpNorm: M > 0 ? [Float](repeating: 1, count: D) : nil, mlp: mlp))
         }
         let head = s.tiedHead
-            ? Projection(fanIn: D, fanOut: V, layout: .rowMajor, weights: embedding, bias: nil)
+            ? Projection(fanIn: D, fanOut: V, layout: .rowMajor, storage: embedding, bias: nil)
             : projection("lm_head", fanIn: D, fanOut: V)
         return LanguageModel(shape: s, hyper: ModelHyperparameters(normEpsilon: 1e-5, gatedNormEpsilon: 1e-5,
                                                                    timeStepLimit: (0, .infinity), convSiLU: true),
@@ -102,7 +102,7 @@ public enum SyntheticModel {
 
     /// Parameters of a model: every weight value once (a tied head shares the embedding's).
     public static func parameterCount(_ m: LanguageModel) -> Int {
-        func projection(_ p: Projection) -> Int { p.weights.count + (p.bias?.count ?? 0) }
+        func projection(_ p: Projection) -> Int { p.storage.count + (p.bias?.count ?? 0) }
         var n = m.embedding.count + m.finalNorm.count
         for b in m.blocks {
             let x = b.mixer

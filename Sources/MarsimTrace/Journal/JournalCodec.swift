@@ -4,6 +4,7 @@ import MarsimCore
 ///
 ///     i64 position, i64 token id
 ///     u8 fidelity flag (0 none, 1 present); if present: f64 KL, u8 top-1, f64 dense NLL, f64 spiking NLL (NaN = nil)
+///     varint chunk length; u8 flag (0: no shared weight reads, 1: U zigzag varints follow, one per unit)
 ///     U × 13 counters: zigzag varint of the difference from the same counter of the previous token
 ///         in this record (from 0 for a record's first token), units in metadata order, fields in
 ///         `ActivityCounts.fieldNames` order
@@ -36,6 +37,13 @@ struct JournalCodec {
             out.append(UInt8(fidelity.top1Agrees ? 1 : 0))
             out.append(fidelity.denseNLL ?? .nan)
             out.append(fidelity.spikingNLL ?? .nan)
+        } else {
+            out.append(UInt8(0))
+        }
+        out.appendVarint(UInt64(max(0, token.chunkLength)))
+        if let shared = token.weightsReadShared {
+            out.append(UInt8(1))
+            for value in shared { out.appendSignedVarint(Int64(value)) }
         } else {
             out.append(UInt8(0))
         }
@@ -80,6 +88,15 @@ struct JournalCodec {
                                      spikingNLL: spiking.isNaN ? nil : spiking)
         default: throw ByteReader.Overrun()
         }
+        guard let chunkLength = Int(exactly: try input.readVarint()) else { throw ByteReader.Overrun() }
+        var shared: [Int]?
+        switch try input.read(UInt8.self) {
+        case 0: shared = nil
+        case 1:
+            guard unitCount <= input.remaining else { throw ByteReader.Overrun() }
+            shared = try (0..<unitCount).map { _ in Int(try input.readSignedVarint()) }
+        default: throw ByteReader.Overrun()
+        }
         let fieldCount = ActivityCounts.fieldNames.count
         var counts: [ActivityCounts] = []
         counts.reserveCapacity(unitCount)
@@ -106,6 +123,7 @@ struct JournalCodec {
                                          polarity: try input.readArray(Int8.self, count: count)))
             }
         }
-        return TokenActivity(position: position, tokenID: tokenID, counts: counts, spikes: spikes, fidelity: fidelity)
+        return TokenActivity(position: position, tokenID: tokenID, counts: counts, spikes: spikes, fidelity: fidelity,
+                             chunkLength: chunkLength, weightsReadShared: shared)
     }
 }

@@ -289,7 +289,7 @@ final class JournalReader {
             guard let tokens = try? input.read(UInt32.self), let length = try? input.read(UInt64.self),
                   let checksum = try? input.read(UInt64.self),
                   length <= UInt64(min(TraceJournal.maxRecordBytes, fileSize - offset - TraceJournal.recordHeaderBytes)),
-                  Int(tokens) <= Int(length) / 17
+                  Int(tokens) <= Int(length) / 19
             else { break }
             let payload: [UInt8]
             do {

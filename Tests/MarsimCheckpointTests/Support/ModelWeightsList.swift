@@ -5,7 +5,7 @@ extension LanguageModel {
     /// Every weight array of the model with a name, in a fixed order (projections in their stored
     /// layout), so two loads can be compared element by element.
     var namedArrays: [(name: String, values: [Float])] {
-        var out: [(String, [Float])] = [("embedding", embedding)]
+        var out: [(String, [Float])] = [("embedding", embedding.widened())]
         func projection(_ name: String, _ p: Projection) {
             out.append((name + ".weights", p.weights))
             if let bias = p.bias { out.append((name + ".bias", bias)) }

@@ -1,0 +1,170 @@
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+@testable import MarsimEngine
+import MarsimTestSupport
+import Testing
+
+/// Known text run layer by layer in chunks equals the token-by-token decode path: dense logits to
+/// float rounding (GEMM vs GEMV), spiking events bit for bit with event delivery, any thread count.
+@Suite("Chunked execution")
+struct ChunkTests {
+    static let heldout: [Int] = {
+        let url = FixturePaths.tinyLlambaBytes.appendingPathComponent("heldout.txt")
+        return Array((try? Data(contentsOf: url)) ?? Data()).map(Int.init)
+    }()
+
+    /// Runs `tokens` in chunks of `chunk`; returns the logits (n × V) and each token's counts.
+    static func dense(_ model: LanguageModel, _ tokens: [Int], chunk: Int, threads: Int = 2) -> ([Float], [[ActivityCounts]]) {
+        let pass = ForwardPass(model: model, threads: threads)
+        var state = RecurrentState(shape: model.shape)
+        var runner = DenseRunner(threads: threads, minimumParallelWork: 0)
+        var logits: [Float] = [], counts: [[ActivityCounts]] = []
+        for range in ChunkPlan(count: tokens.count, chunk: chunk).ranges {
+            let out = pass.run(Array(tokens[range]), state: &state, runner: &runner)
+            logits += out.logits
+            counts += out.counts.map(\.counts)
+        }
+        return (logits, counts)
+    }
+
+    static func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    @Test("chunk plans cover the sequence in order", arguments: [(10, 3), (10, 10), (10, 256), (0, 4), (7, 1)])
+    func plans(count: Int, chunk: Int) {
+        let ranges = ChunkPlan(count: count, chunk: chunk).ranges
+        #expect(ranges.flatMap { Array($0) } == Array(0..<count))
+        #expect(ranges.allSatisfy { $0.count <= chunk && !$0.isEmpty })
+    }
+
+    @Test("dense chunked = token by token (logits ≤ 1e-5, every count equal) on every architecture",
+          arguments: [FixturePaths.tinyLlambaBytes, FixturePaths.tinyMamba2Bytes, FixturePaths.tinyLlambaCartesia])
+    func denseChunkedEqualsDecode(dir: URL) throws {
+        let model = try Checkpoint.load(dir).model
+        let tokens = Array(Self.heldout.prefix(150)).map { $0 % model.shape.vocabSize }
+        let (one, countsOne) = Self.dense(model, tokens, chunk: 1)
+        // GEMM and GEMV sum in different orders. The trained byte models (|logits| ≤ 14) agree to
+        // 1e-5; the random Cartesia model's logits reach 34, where fp32 itself resolves ~4e-6 per
+        // operation, so it is held to the same relative precision (1e-5 × 34 / 7 ≈ 5e-5).
+        let maxLogit = one.map { abs($0) }.max()!
+        let tolerance: Float = maxLogit <= 15 ? 1e-5 : 1.5e-6 * maxLogit
+        for chunk in [7, 64, 256] {
+            let (chunked, counts) = Self.dense(model, tokens, chunk: chunk)
+            let d = Self.maxDifference(one, chunked)
+            #expect(d <= tolerance, "\(dir.lastPathComponent) chunk \(chunk): max |Δlogits| \(d), max |logit| \(maxLogit)")
+            #expect(counts == countsOne)
+        }
+    }
+
+    @Test("chunked logits match transformers' goldens to 1e-4",
+          arguments: [FixturePaths.tinyLlambaBytes, FixturePaths.tinyMamba2Bytes, FixturePaths.tinyLlambaCartesia])
+    func chunkedGoldens(dir: URL) throws {
+        let model = try Checkpoint.load(dir).model
+        let golden = try DenseConformanceTests.golden(dir)
+        let (logits, _) = Self.dense(model, golden.inputIDs, chunk: 256)
+        let d = Self.maxDifference(logits, golden.logits)
+        print("chunked conformance \(dir.lastPathComponent): max |Δlogits| = \(d)")
+        #expect(d <= 1e-4)
+    }
+
+    @Test("chunked results are identical at 1 and 2 threads (dense and spiking, every delivery)")
+    func threadIndependence() throws {
+        let checkpoint = try Checkpoint.load(FixturePaths.tinyLlambaBytes)
+        let tokens = Array(Self.heldout.prefix(100))
+        #expect(Self.dense(checkpoint.model, tokens, chunk: 33, threads: 1).0 == Self.dense(checkpoint.model, tokens, chunk: 33, threads: 2).0)
+        for delivery in EventDelivery.allCases {
+            let a = try Self.spiking(checkpoint.model, tokens, chunk: 33, delivery: delivery, threads: 1)
+            let b = try Self.spiking(checkpoint.model, tokens, chunk: 33, delivery: delivery, threads: 2)
+            #expect(a.logits == b.logits, "\(delivery)")
+            #expect(a.events == b.events, "\(delivery)")
+            #expect(a.counts == b.counts, "\(delivery)")
+        }
+    }
+
+    struct SpikingRun {
+        var logits: [[Float]] = []
+        var events: [[SiteSpikes]] = []
+        var counts: [[ActivityCounts]] = []
+        var chunkLengths: [Int] = []
+    }
+
+    static func spiking(_ model: LanguageModel, _ tokens: [Int], chunk: Int, delivery: EventDelivery, threads: Int = 2,
+                        placement: String = "all,lm_head") throws -> SpikingRun {
+        let place = try Placement(placement, shape: model.shape)
+        let parameters = ATMNParameters(timesteps: 4, tau: 1)
+        let thresholds = try ThresholdSet.calibrated(model: model, tokens: Array(heldout.suffix(200)), sites: place.sites,
+                                                     parameters: parameters, rule: CalibrationRule(), sourceName: "test")
+        var settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: place, thresholds: thresholds, threads: threads)
+        settings.chunk = chunk
+        settings.delivery = delivery
+        settings.minimumParallelWork = 0
+        var run = SpikingRun()
+        _ = try Simulator(model: model, settings: settings).run(tokens: tokens, bytesOfToken: nil) { activity, logits in
+            run.logits.append(logits)
+            run.events.append(activity.spikes)
+            run.counts.append(activity.counts)
+            run.chunkLengths.append(activity.chunkLength)
+        }
+        return run
+    }
+
+    @Test("spiking with event delivery: chunked = token by token, every event bit for bit")
+    func spikingEventsEqualDecode() throws {
+        let model = try Checkpoint.load(FixturePaths.tinyLlambaBytes).model
+        let tokens = Array(Self.heldout.prefix(120))
+        let one = try Self.spiking(model, tokens, chunk: 1, delivery: .events)
+        let chunked = try Self.spiking(model, tokens, chunk: 50, delivery: .events)
+        #expect(one.events == chunked.events)
+        #expect(one.counts == chunked.counts)
+        #expect(one.events.joined().reduce(0) { $0 + $1.count } > 10_000)
+        let d = zip(one.logits, chunked.logits).map { Self.maxDifference($0, $1) }.max()!
+        #expect(d <= 1e-5, "max |Δlogits| \(d)")
+        #expect(one.chunkLengths == Array(repeating: 1, count: 120))
+        #expect(chunked.chunkLengths == Array(repeating: 50, count: 100) + Array(repeating: 20, count: 20))
+    }
+
+    @Test("GEMM delivery computes the same projection as event delivery, to rounding")
+    func gemmDeliveryAgrees() throws {
+        let model = try Checkpoint.load(FixturePaths.tinyLlambaBytes).model
+        let site = AccountingUnit(layer: 1, kind: .mixerOutProj)
+        let projection = model.projection(at: site)!.columnMajor()
+        let place = try Placement("mixer.out_proj@1", shape: model.shape)
+        var rng = SplitMix64(seed: 9)
+        let n = 5, fanIn = projection.fanIn, fanOut = projection.fanOut
+        let input = (0..<(n * fanIn)).map { _ in Float(rng.unit() - 0.5) * 3 }
+        let v = (0..<fanIn).map { _ in Float(rng.unit()) * 0.3 + 0.05 }
+        var outputs: [[Float]] = []
+        var spikes: [[SiteSpikes]] = []
+        for delivery in [EventDelivery.events, .gemm] {
+            var runner = try SpikingRunner(model: model.replacing(site, with: projection), placement: place,
+                                           thresholds: ThresholdSet(values: [site: v], source: "test"),
+                                           parameters: ATMNParameters(timesteps: 4, tau: 1), threads: 1)
+            runner.delivery = delivery
+            runner.beginChunk(tokens: n)
+            var counts = [TokenCounts](repeating: TokenCounts(unitCount: 1), count: n)
+            var out = [Float](repeating: 0, count: n * fanOut)
+            counts.withUnsafeMutableBufferPointer { c in
+                runner.run(projection, input: input, output: &out, tokens: n, site: site, unit: 0, counts: c.baseAddress!)
+            }
+            outputs.append(out)
+            spikes.append((0..<n).map { runner.chunkSpikes[$0][0] })
+        }
+        #expect(spikes[0] == spikes[1])
+        #expect(Self.maxDifference(outputs[0], outputs[1]) < 1e-5)
+    }
+
+    @Test("spiking with auto delivery stays within rounding of token by token")
+    func spikingAutoCloseToDecode() throws {
+        let model = try Checkpoint.load(FixturePaths.tinyLlambaBytes).model
+        let tokens = Array(Self.heldout.prefix(120))
+        let one = try Self.spiking(model, tokens, chunk: 1, delivery: .events)
+        let auto = try Self.spiking(model, tokens, chunk: 64, delivery: .auto)
+        let spikesOne = one.counts.joined().reduce(0) { $0 + $1.spikes }
+        let spikesAuto = auto.counts.joined().reduce(0) { $0 + $1.spikes }
+        // Float ties (an input exactly at a threshold after a different summation order) are rare.
+        #expect(abs(spikesOne - spikesAuto) <= spikesOne / 1000, "\(spikesOne) vs \(spikesAuto)")
+    }
+}
