@@ -31,12 +31,11 @@ extension TraceTests {
         static func exercise(_ path: String, profile: HardwareProfile, _ label: @autoclosure () -> String) -> Outcome {
             do {
                 let reader = try TraceReader(path: path)
-                let summary = try TraceSummary(reader: reader)
-                _ = try reader.fidelity()
-                _ = try reader.positions()
+                let summary = try TraceSummary(reader: reader)  // counts totals, fidelity
                 for population in reader.populations { _ = try reader.events(population: population) }
                 if reader.tokensWritten > 0 {
-                    _ = try reader.activity(token: reader.tokensWritten - 1)
+                    _ = try reader.spikes(token: reader.tokensWritten - 1)
+                    _ = try reader.chunkLengths()
                     let report = try EnergyModel.report(profile: profile, inputs: EnergyInputs(metadata: reader.metadata, counts: try reader.counts()))
                     #expect(report.joulesPerToken.isFinite && report.joulesPerToken >= 0, "\(label())")
                 }
@@ -57,7 +56,7 @@ extension TraceTests {
 
         /// The base files: finished events and counts traces, a stopped (incomplete) one, and a journal.
         static func bases(in directory: String) throws -> [String] {
-            let run = SyntheticRun(eventsPerSite: 3, inputTokens: 8)
+            let run = SyntheticRun(eventsPerSite: 3, inputTokens: 8, layers: 1)  // one layer: fewer objects, faster reads
             var paths: [String] = []
             for (name, level, finish) in [("events", TraceLevel.events, true), ("counts", .counts, true), ("stopped", .events, false)] {
                 let path = directory + "/base-\(name).h5"

@@ -3,15 +3,15 @@ import MarsimCore
 
 /// A small made-up model and run: metadata plus deterministic pseudo-random tokens.
 ///
-/// Shape: 2 layers of d_model 16 with an MLP (21 units), spiking at the 8 projection sites of the
+/// Shape: 2 layers (or `layers`) of d_model 16 with an MLP (21 units), spiking at the 8 projection sites of the
 /// blocks (MAR placement), T = 4, tick 0.001 ms. Each site fires about `eventsPerSite` events per
 /// token, in tick order with ascending channels within a tick.
 struct SyntheticRun {
     let metadata: RunMetadata
     let eventsPerSite: Int
 
-    init(eventsPerSite: Int = 12, inputTokens: Int = 64, dense: Bool = false) {
-        let shape = ModelShape(architecture: "llamba", dModel: 16, layers: 2, vocabSize: 256, dInner: 32, heads: 4,
+    init(eventsPerSite: Int = 12, inputTokens: Int = 64, dense: Bool = false, layers: Int = 2) {
+        let shape = ModelShape(architecture: "llamba", dModel: 16, layers: layers, vocabSize: 256, dInner: 32, heads: 4,
                                headDim: 8, groups: 1, dState: 8, convKernel: 4, mlpHidden: 48, inProjRows: 112,
                                tiedHead: false)
         let units = shape.units
