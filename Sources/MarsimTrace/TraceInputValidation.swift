@@ -83,19 +83,34 @@ enum TraceInputValidation {
         return nil
     }
 
+    /// One branch-light pass over the three arrays (lengths already checked equal); the message is
+    /// built only for the first bad event.
     private static func eventProblem(_ spikes: SiteSpikes, fanIn: Int, timesteps: Int) -> String? {
-        var previousTick = 0
-        for event in 0..<spikes.count {
-            let tick = Int(spikes.ticks[event])
-            if tick >= timesteps { return "tick \(tick) is not below T = \(timesteps)" }
-            if tick < previousTick { return "ticks are not in time order (\(tick) after \(previousTick))" }
-            previousTick = tick
-            if fanIn > 0 && Int(spikes.channels[event]) >= fanIn {
-                return "channel \(spikes.channels[event]) is not below the site's \(fanIn) inputs"
+        let bad: Int? = spikes.ticks.withUnsafeBufferPointer { ticks in
+            spikes.channels.withUnsafeBufferPointer { channels in
+                spikes.polarity.withUnsafeBufferPointer { polarity in
+                    let limit = fanIn > 0 ? UInt32(clamping: fanIn) : .max
+                    var previous: UInt8 = 0
+                    for event in 0..<ticks.count {
+                        let tick = ticks[event], p = polarity[event]
+                        if Int(tick) >= timesteps || tick < previous || channels[event] >= limit || (p != 1 && p != -1) {
+                            return event
+                        }
+                        previous = tick
+                    }
+                    return nil
+                }
             }
-            let polarity = spikes.polarity[event]
-            if polarity != 1 && polarity != -1 { return "polarity \(polarity) is not ±1" }
         }
-        return nil
+        guard let event = bad else { return nil }
+        let tick = Int(spikes.ticks[event])
+        if tick >= timesteps { return "tick \(tick) is not below T = \(timesteps)" }
+        if event > 0, spikes.ticks[event] < spikes.ticks[event - 1] {
+            return "ticks are not in time order (\(tick) after \(spikes.ticks[event - 1]))"
+        }
+        if fanIn > 0 && Int(spikes.channels[event]) >= fanIn {
+            return "channel \(spikes.channels[event]) is not below the site's \(fanIn) inputs"
+        }
+        return "polarity \(spikes.polarity[event]) is not ±1"
     }
 }
