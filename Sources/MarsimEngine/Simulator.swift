@@ -138,8 +138,14 @@ public final class Simulator {
         var spikingRunner: SpikingRunner? = settings.mode == .spiking ? try makeSpikingRunner() : nil
         for range in ChunkPlan(count: tokens.count, chunk: settings.chunk).ranges {
             let chunk = Array(tokens[range])
-            let dense = pass.run(chunk, state: &denseState, runner: &denseRunner)
-            let spiking = spikingRunner != nil ? pass.run(chunk, state: &spikingState, runner: &spikingRunner!) : nil
+            let dense: ChunkOutput, spiking: ChunkOutput?
+            if spikingRunner != nil && chunk.count > 1 {
+                // Both models in one pass: each projection's weights read once for the two.
+                (dense, spiking) = pass.runPaired(chunk, dense: &denseState, spiking: &spikingState, runner: &spikingRunner!)
+            } else {
+                dense = pass.run(chunk, state: &denseState, runner: &denseRunner)
+                spiking = spikingRunner != nil ? pass.run(chunk, state: &spikingState, runner: &spikingRunner!) : nil
+            }
             for (t, position) in range.enumerated() {
                 let next = position + 1 < tokens.count ? tokens[position + 1] : nil
                 let denseLogits = Array(dense.logits(t))
