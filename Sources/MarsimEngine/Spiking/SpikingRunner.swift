@@ -32,8 +32,9 @@ public struct SpikingRunner: ProjectionRunner {
     /// How events reach the outputs (see `EventDelivery`).
     public var delivery: EventDelivery = .events
     /// With `.auto`: events per (token × input channel) above which a chunk's site runs as a GEMM.
-    /// 0.06 (1.5% firing at T = 4) is the crossover measured on a Mamba2-1.3B checkpoint here (BENCHMARKS.md).
-    public var gemmEventDensity: Double = 0.06
+    /// 0.02 (0.5% firing at T = 4): on a Mamba2-1.3B checkpoint here GEMM already wins at 1.7% firing once
+    /// the spiking rows share the dense reference's GEMM (BENCHMARKS.md); below it, time ∝ events.
+    public var gemmEventDensity: Double = 0.02
     private let siteIndex: [AccountingUnit: Int]
     private let thresholds: [AccountingUnit: [Float]]
     /// Column-major copies of spiking projections stored row-major (when the model was not prepared
@@ -257,6 +258,34 @@ extension LanguageModel {
             m.lmHead = p
         }
         return m
+    }
+
+    /// Every projection site of the model (block projections, and lm_head unless tied to the embedding).
+    public var projectionSites: [AccountingUnit] {
+        var sites: [AccountingUnit] = []
+        for layer in blocks.indices {
+            sites += [AccountingUnit(layer: layer, kind: .mixerInProj), AccountingUnit(layer: layer, kind: .mixerOutProj)]
+            if blocks[layer].mlp != nil {
+                sites += [AccountingUnit(layer: layer, kind: .mlpGateUpProj), AccountingUnit(layer: layer, kind: .mlpDownProj)]
+            }
+        }
+        if !shape.tiedHead { sites.append(AccountingUnit(layer: nil, kind: .lmHead)) }
+        return sites
+    }
+
+    /// The model a run computes with. Spiking sites need column-major weights (event delivery); with
+    /// a `cache`, every fp32 projection is also mapped column-major from it, because SGEMM reads a
+    /// transposed operand at about half the speed (docs/DESIGN.md §7) — the row-major originals are
+    /// then not read at all (one copy in memory). bf16/f16 projections that do not spike stay in
+    /// place (their decode streams half the bytes), as does a tied head (it is the embedding).
+    public func preparedForRun(spikingSites: [AccountingUnit], cache: ColumnCache?,
+                               progress: (String) -> Void = { _ in }) throws -> LanguageModel {
+        var sites = spikingSites
+        if cache != nil && source != nil {
+            let spiking = Set(spikingSites)
+            sites += projectionSites.filter { !spiking.contains($0) && projection(at: $0)!.storage.element == .f32 }
+        }
+        return try preparedForEvents(sites: sites, cache: cache, progress: progress)
     }
 
     /// The model with every projection at `sites` in column-major fp32, as event delivery needs:
