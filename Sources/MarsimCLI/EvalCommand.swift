@@ -97,7 +97,9 @@ public struct EvalCommand: ParsableCommand {
             loadSeconds += stopwatch.lap()
             var runSeconds = 0.0
             if mode != .spiking {
-                let evaluator = MultipleChoiceEvaluator(model: checkpoint.model, chunk: execution.chunk)
+                let model = try checkpoint.model.preparedForRun(spikingSites: [], cache: execution.columnCache, progress: note)
+                let evaluator = MultipleChoiceEvaluator(model: model, chunk: execution.chunk)
+                loadSeconds += stopwatch.lap()
                 var progress = Progress(label: "eval dense", total: items.count, minimumTotal: 2)
                 report.dense = ModelScores(try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: execution.threads) },
                                                                   progress: { progress.update($0) }))
@@ -107,7 +109,7 @@ public struct EvalCommand: ParsableCommand {
             if mode != .dense {
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
                 let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
-                let model = try checkpoint.model.preparedForEvents(sites: placement.sites, cache: execution.columnCache, progress: note)
+                let model = try checkpoint.model.preparedForRun(spikingSites: placement.sites, cache: execution.columnCache, progress: note)
                 let evaluator = MultipleChoiceEvaluator(model: model, chunk: execution.chunk)
                 loadSeconds += stopwatch.lap()
                 var progress = Progress(label: "eval spiking", total: items.count, minimumTotal: 2)

@@ -70,13 +70,14 @@ public struct GenerateCommand: ParsableCommand {
             switch mode {
             case .dense:
                 var runner = DenseRunner(threads: execution.threads)
+                let model = try checkpoint.model.preparedForRun(spikingSites: [], cache: execution.columnCache, progress: note)
                 loadSeconds = stopwatch.lap()
-                ids = try GreedyGeneration.continuation(model: checkpoint.model, prompt: promptIDs, count: tokens, runner: &runner,
+                ids = try GreedyGeneration.continuation(model: model, prompt: promptIDs, count: tokens, runner: &runner,
                                                     chunk: execution.chunk, timing: { timing = $0 })
             case .spiking:
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
                 let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
-                let model = try checkpoint.model.preparedForEvents(sites: placement.sites, cache: execution.columnCache, progress: note)
+                let model = try checkpoint.model.preparedForRun(spikingSites: placement.sites, cache: execution.columnCache, progress: note)
                 var runner = try SpikingRunner(model: model, placement: placement, thresholds: thresholds,
                                                parameters: spiking.parameters, threads: execution.threads)
                 runner.delivery = execution.delivery

@@ -233,6 +233,8 @@ public struct WhatIfCommand: ParsableCommand {
         var summary: SimulationSummary
         var trace: String
         var reports: [EnergyReport]
+        /// Per profile, decode and prefill energy (prefill: the tokens that ran in chunks).
+        var phases: [PhaseEnergy] = []
     }
 
     /// Simulates one configuration with its trace, then costs the trace under every profile.
@@ -260,8 +262,10 @@ public struct WhatIfCommand: ParsableCommand {
         }
         // Re-cost from the trace alone: what `marsim energy` would do.
         let reader = try TraceReader(path: path)
-        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts())
+        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
+                                  chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
         return Row(configuration: nil, summary: summary, trace: path,
-                   reports: try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) })
+                   reports: try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) },
+                   phases: try profiles.map { try EnergyModel.phases(profile: $0, inputs: inputs) })
     }
 }

@@ -13,7 +13,7 @@ struct WhatIfOutput {
     let profileFiles: [String]
     let out: URL
 
-    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace"
+    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio"
 
     /// Cost kinds grouped for the stacked bars.
     static let segments: [(String, [CostKind])] = [
@@ -45,14 +45,17 @@ struct WhatIfOutput {
         var lines = [Self.csvHeader]
         for row in [dense] + rows {
             let s = row.summary, n = Double(max(s.tokens, 1)), total = s.total
-            for r in row.reports {
+            for (k, r) in row.reports.enumerated() {
                 let c = row.configuration
+                let prefill = row.phases.indices.contains(k) ? row.phases[k].prefill : nil
                 let fields: [String] = [
                     c?.name ?? "dense", c.map { String($0.timesteps) } ?? "", c?.placement ?? "none", c.map { "\($0.scale)" } ?? "",
                     r.profile.name, "\(r.joulesPerToken)", "\(r.denseBaselineJoulesPerToken)", r.ratio.map { "\($0)" } ?? "",
                     "\(r.latencySecondsPerToken)", s.bitsPerByte(spiking: false).map { "\($0)" } ?? "",
                     s.bitsPerByte(spiking: true).map { "\($0)" } ?? "", "\(s.klMean)", "\(s.top1Agreement)",
                     "\(Double(total.spikes) / n)", "\(s.firingRate)", "\(Double(total.synapticOps) / n)", "\(Double(total.denseMACs) / n)", row.trace,
+                    prefill.map { "\($0.joulesPerToken)" } ?? "", prefill.map { "\($0.denseBaselineJoulesPerToken)" } ?? "",
+                    prefill?.ratio.map { "\($0)" } ?? "",
                 ]
                 lines.append(fields.map(EnergyReport.csvField).joined(separator: ","))
             }

@@ -82,17 +82,15 @@ public final class Simulator {
     public let model: LanguageModel
     public let settings: SimulationSettings
     public let pass: ForwardPass
-    /// The model the run computes with: in spiking mode its spiking projections are column-major
-    /// (mapped from the column cache or transposed), and the dense reference uses it too, so the
-    /// row-major originals are not read (one copy of the weights in memory).
+    /// The model the run computes with (`LanguageModel.preparedForRun`): spiking projections
+    /// column-major (mapped from the column cache or transposed), and with a cache every fp32
+    /// projection too; the dense reference uses the same model, so one copy of the weights is read.
     public let runModel: LanguageModel
 
     public init(model: LanguageModel, settings: SimulationSettings, progress: (String) -> Void = { _ in }) throws {
         self.model = model
         self.settings = settings
-        self.runModel = settings.mode == .spiking
-            ? try model.preparedForEvents(sites: settings.spikingSites, cache: settings.columnCache, progress: progress)
-            : model
+        self.runModel = try model.preparedForRun(spikingSites: settings.spikingSites, cache: settings.columnCache, progress: progress)
         self.pass = ForwardPass(model: runModel, threads: settings.threads)
     }
 
@@ -138,8 +136,14 @@ public final class Simulator {
         var spikingRunner: SpikingRunner? = settings.mode == .spiking ? try makeSpikingRunner() : nil
         for range in ChunkPlan(count: tokens.count, chunk: settings.chunk).ranges {
             let chunk = Array(tokens[range])
-            let dense = pass.run(chunk, state: &denseState, runner: &denseRunner)
-            let spiking = spikingRunner != nil ? pass.run(chunk, state: &spikingState, runner: &spikingRunner!) : nil
+            let dense: ChunkOutput, spiking: ChunkOutput?
+            if spikingRunner != nil && chunk.count > 1 {
+                // Both models in one pass: each projection's weights read once for the two.
+                (dense, spiking) = pass.runPaired(chunk, dense: &denseState, spiking: &spikingState, runner: &spikingRunner!)
+            } else {
+                dense = pass.run(chunk, state: &denseState, runner: &denseRunner)
+                spiking = spikingRunner != nil ? pass.run(chunk, state: &spikingState, runner: &spikingRunner!) : nil
+            }
             for (t, position) in range.enumerated() {
                 let next = position + 1 < tokens.count ? tokens[position + 1] : nil
                 let denseLogits = Array(dense.logits(t))

@@ -168,3 +168,34 @@ struct ChunkTests {
         #expect(abs(spikesOne - spikesAuto) <= spikesOne / 1000, "\(spikesOne) vs \(spikesAuto)")
     }
 }
+
+@Suite("Chunked evaluation")
+struct ChunkedEvaluationTests {
+    @Test("eval log-likelihoods: chunked = token by token (dense ≤ 1e-5; spiking with event delivery, bit for bit in spikes)")
+    func evalChunkedEqualsDecode() throws {
+        let model = try Checkpoint.load(FixturePaths.tinyLlambaBytes).model
+        let items = MultipleChoiceTests.byteItems(Array(try MultipleChoiceItem.load(jsonl: MultipleChoiceTests.tasks).prefix(3)))
+        let one = try MultipleChoiceEvaluator(model: model, chunk: 1).evaluate(items, makeRunner: { DenseRunner() })
+        let chunked = try MultipleChoiceEvaluator(model: model, chunk: 9).evaluate(items, makeRunner: { DenseRunner() })
+        let worst = zip(one.items, chunked.items).flatMap { zip($0.loglik, $1.loglik).map { abs($0 - $1) } }.max()!
+        #expect(worst <= 1e-4, "max |Δ loglik| \(worst)")
+        #expect(one.tokens == chunked.tokens && one.total == chunked.total)
+        #expect(one.items.map(\.pred) == chunked.items.map(\.pred))
+
+        let placement = try Placement("all", shape: model.shape)
+        let p = ATMNParameters(timesteps: 4, tau: 1)
+        let thresholds = ThresholdSet.fixed(0.25, sites: placement.sites, shape: model.shape)
+        func spiking(_ chunk: Int) throws -> EvaluationResult {
+            try MultipleChoiceEvaluator(model: model, chunk: chunk).evaluate(items, makeRunner: {
+                var runner = try SpikingRunner(model: model, placement: placement, thresholds: thresholds, parameters: p, threads: 1)
+                runner.delivery = .events
+                return runner
+            })
+        }
+        let (s1, s9) = (try spiking(1), try spiking(9))
+        #expect(s1.total == s9.total)
+        #expect(s1.total.spikes > 0)
+        let worstSpiking = zip(s1.items, s9.items).flatMap { zip($0.loglik, $1.loglik).map { abs($0 - $1) } }.max()!
+        #expect(worstSpiking <= 1e-4, "max |Δ loglik| \(worstSpiking)")
+    }
+}

@@ -75,9 +75,9 @@ let gemmBlockOutputs = 1024
 ///
 /// The outputs are cut into blocks of `gemmBlockOutputs` channels, each a single-threaded SGEMM,
 /// spread over `threads` workers: results are identical for every thread count. fp32 weights are
-/// used where they lie (row-major: Wᵀ by SGEMM's transpose flag; column-major: W already is Wᵀ
-/// row-major). bf16 and f16 weights are widened block by block into a small fp32 scratch buffer
-/// that SGEMM then reads from the cache, so no fp32 copy of the model ever exists.
+/// used where they lie when column-major (W already is Wᵀ row-major); row-major weights of any
+/// element type are widened and transposed block by block into a cache-sized column-major scratch
+/// panel that SGEMM then reads from the cache, so no second copy of the model ever exists.
 func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection, threads: Int) {
     let fanIn = p.fanIn, fanOut = p.fanOut
     guard n > 0, fanOut > 0 else { return }
@@ -99,15 +99,16 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
         while b < blocks {
             let lo = b * gemmBlockOutputs, width = min(gemmBlockOutputs, fanOut - lo)
             let N = Int32(width)
-            switch (layout, storage.element) {
-            case (.columnMajor, _):
+            switch layout {
+            case .columnMajor:
                 cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasNoTrans, M, N, K, 1, x, K, storage.f32 + lo, ldc, 0, out + lo, ldc)
-            case (.rowMajor, .f32):
-                cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasTrans, M, N, K, 1, x, K, storage.f32 + lo * fanIn, K, 0, out + lo, ldc)
-            case (.rowMajor, _):
+            case .rowMajor:
+                // SGEMM reads a transposed operand at about half the speed (measured: 69 vs 137
+                // GFLOP/s, SkylakeX kernels), so the block's rows are widened and transposed into a
+                // cache-sized column-major panel first.
                 if scratch == nil { scratch = .allocate(capacity: gemmBlockOutputs * fanIn) }
-                storage.widen((lo * fanIn)..<((lo + width) * fanIn), into: scratch!)
-                cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasTrans, M, N, K, 1, x, K, scratch!, K, 0, out + lo, ldc)
+                widenTransposed(storage, rows: lo..<(lo + width), columns: fanIn, into: scratch!)
+                cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasNoTrans, M, N, K, 1, x, K, scratch!, N, 0, out + lo, ldc)
             }
             b += workers
         }
@@ -119,6 +120,36 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
                 let row = out + t * fanOut
                 for o in 0..<fanOut { row[o] = row[o] + b[o] }
             }
+        }
+    }
+}
+
+/// Rows `rows` of a row-major matrix with `columns` columns, widened to fp32 and transposed into
+/// `out` (columns × rows.count, row-major): out[k · width + j] = W[rows.lowerBound + j, k].
+/// Tiles of 8 rows × 64 columns keep both sides in L1.
+func widenTransposed(_ storage: WeightStorage, rows: Range<Int>, columns K: Int, into out: UnsafeMutablePointer<Float>) {
+    let width = rows.count
+    let tileRows = 8, tileColumns = 64
+    var tile = [Float](repeating: 0, count: tileRows * tileColumns)
+    tile.withUnsafeMutableBufferPointer { tb in
+        let t = tb.baseAddress!
+        var j0 = 0
+        while j0 < width {
+            let jn = min(tileRows, width - j0)
+            var k0 = 0
+            while k0 < K {
+                let kn = min(tileColumns, K - k0)
+                for j in 0..<jn {
+                    let start = (rows.lowerBound + j0 + j) * K + k0
+                    storage.widen(start..<(start + kn), into: t + j * tileColumns)
+                }
+                for k in 0..<kn {
+                    let dst = out + (k0 + k) * width + j0
+                    for j in 0..<jn { dst[j] = t[j * tileColumns + k] }
+                }
+                k0 += kn
+            }
+            j0 += jn
         }
     }
 }

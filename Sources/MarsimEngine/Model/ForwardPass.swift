@@ -109,15 +109,29 @@ public struct ForwardPass: Sendable {
     public func forward<R: ProjectionRunner>(tokens: [Int], state: inout RecurrentState, runner: inout R,
                                              counts: UnsafeMutablePointer<TokenCounts>, logits: UnsafeMutablePointer<Float>,
                                              observe: ((HiddenStatePoint, Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
-        let s = model.shape, D = s.dModel, n = tokens.count
+        withUnsafeMutablePointer(to: &state) { p in
+            forward(tokens: tokens, lanes: UnsafeMutableBufferPointer(start: p, count: 1), runner: &runner, counts: counts,
+                    logits: logits, observe: observe)
+        }
+    }
+
+    /// `forward` for several models of the same shape over the same tokens, as lanes of one pass:
+    /// lane l (with recurrent state `lanes[l]`) is rows l·n ..< (l+1)·n of every activation, count
+    /// and logit table, so a runner sees each projection once for all lanes (`PairedRunner` runs a
+    /// spiking model and its dense reference this way, one GEMM per projection for both).
+    func forward<R: ProjectionRunner>(tokens: [Int], lanes: UnsafeMutableBufferPointer<RecurrentState>, runner: inout R,
+                                      counts: UnsafeMutablePointer<TokenCounts>, logits: UnsafeMutablePointer<Float>,
+                                      observe: ((HiddenStatePoint, Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        let s = model.shape, D = s.dModel, n = tokens.count, rows = n * lanes.count
         guard n > 0 else { return }
         let eps = model.hyper.normEpsilon
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: n * D)
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: n * D)
-        let delta = UnsafeMutablePointer<Float>.allocate(capacity: n * D)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * D)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * D)
+        let delta = UnsafeMutablePointer<Float>.allocate(capacity: rows * D)
         let projWidth = max(s.inProjRows, 2 * s.mlpHidden, D)
-        let proj = UnsafeMutablePointer<Float>.allocate(capacity: n * projWidth)
-        let u = UnsafeMutablePointer<Float>.allocate(capacity: n * max(s.dInner, s.mlpHidden, 1))
+        let proj = UnsafeMutablePointer<Float>.allocate(capacity: rows * projWidth)
+        let innerWidth = max(s.dInner, s.mlpHidden, 1)
+        let u = UnsafeMutablePointer<Float>.allocate(capacity: rows * innerWidth)
         defer { x.deallocate(); h.deallocate(); delta.deallocate(); proj.deallocate(); u.deallocate() }
         func observeAll(_ point: HiddenStatePoint, _ values: UnsafeMutablePointer<Float>) {
             guard let observe else { return }
@@ -125,20 +139,21 @@ public struct ForwardPass: Sendable {
         }
         func normRows(_ weight: [Float], unit: Int) {
             weight.withUnsafeBufferPointer { w in
-                for t in 0..<n { rmsNorm(h + t * D, x + t * D, w.baseAddress!, D, eps: eps) }
+                for r in 0..<rows { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
             }
-            for t in 0..<n { counts[t].rmsNorm(unit, n: D) }
+            for r in 0..<rows { counts[r].rmsNorm(unit, n: D) }
         }
         func addRows(_ unit: Int) {
-            for k in 0..<(n * D) { x[k] += delta[k] }
-            for t in 0..<n { counts[t].counts[unit].elementwiseAdds += D }
+            for k in 0..<(rows * D) { x[k] += delta[k] }
+            for r in 0..<rows { counts[r].counts[unit].elementwiseAdds += D }
         }
 
         let embeddingUnit = index(nil, .embedding)
-        for (t, token) in tokens.enumerated() {
+        for r in 0..<rows {
+            let token = tokens[r % n]
             precondition(token >= 0 && token < s.vocabSize, "token id \(token) outside the vocabulary")
-            model.embedding.widen((token * D)..<((token + 1) * D), into: x + t * D)
-            counts[t].counts[embeddingUnit].weightsRead += D
+            model.embedding.widen((token * D)..<((token + 1) * D), into: x + r * D)
+            counts[r].counts[embeddingUnit].weightsRead += D
         }
         observeAll(.embedding, x)
 
@@ -146,16 +161,19 @@ public struct ForwardPass: Sendable {
             // Mixer half.
             let normUnit = index(layer, .mixerNorm)
             normRows(block.mixerNorm, unit: normUnit)
-            let rows = block.mixer.inProj.fanOut
-            runner.run(block.mixer.inProj, input: h, output: proj, tokens: n, site: AccountingUnit(layer: layer, kind: .mixerInProj),
+            let inRows = block.mixer.inProj.fanOut
+            runner.run(block.mixer.inProj, input: h, output: proj, tokens: rows, site: AccountingUnit(layer: layer, kind: .mixerInProj),
                        unit: index(layer, .mixerInProj), counts: counts)
-            state.conv[layer].withUnsafeMutableBufferPointer { cb in
-                state.ssm[layer].withUnsafeMutableBufferPointer { sb in
-                    mixerCore(u: u, inProj: proj, rows: rows, tokens: n, conv: cb.baseAddress!, ssm: sb.baseAddress!,
-                              weights: block.mixer, layer: layer, counts: counts)
+            for lane in lanes.indices {
+                lanes[lane].conv[layer].withUnsafeMutableBufferPointer { cb in
+                    lanes[lane].ssm[layer].withUnsafeMutableBufferPointer { sb in
+                        mixerCore(u: u + lane * n * s.dInner, inProj: proj + lane * n * inRows, rows: inRows, tokens: n,
+                                  conv: cb.baseAddress!, ssm: sb.baseAddress!, weights: block.mixer, layer: layer,
+                                  counts: counts + lane * n)
+                    }
                 }
             }
-            runner.run(block.mixer.outProj, input: u, output: delta, tokens: n, site: AccountingUnit(layer: layer, kind: .mixerOutProj),
+            runner.run(block.mixer.outProj, input: u, output: delta, tokens: rows, site: AccountingUnit(layer: layer, kind: .mixerOutProj),
                        unit: index(layer, .mixerOutProj), counts: counts)
             addRows(normUnit)
 
@@ -164,41 +182,45 @@ public struct ForwardPass: Sendable {
                 let M = s.mlpHidden
                 let mlpNormUnit = index(layer, .mlpNorm)
                 normRows(mlpNorm, unit: mlpNormUnit)
-                runner.run(mlp.gateUp, input: h, output: proj, tokens: n, site: AccountingUnit(layer: layer, kind: .mlpGateUpProj),
+                runner.run(mlp.gateUp, input: h, output: proj, tokens: rows, site: AccountingUnit(layer: layer, kind: .mlpGateUpProj),
                            unit: index(layer, .mlpGateUpProj), counts: counts)
-                for t in 0..<n {
-                    let g = proj + t * 2 * M, ut = u + t * M
-                    for i in 0..<M { ut[i] = silu(g[i]) * g[M + i] }
+                for r in 0..<rows {
+                    let g = proj + r * 2 * M, ur = u + r * M
+                    for i in 0..<M { ur[i] = silu(g[i]) * g[M + i] }
                 }
                 let act = index(layer, .mlpAct)
-                for t in 0..<n {
-                    counts[t].counts[act].elementwiseNonlinear += M
-                    counts[t].counts[act].elementwiseMuls += M
+                for r in 0..<rows {
+                    counts[r].counts[act].elementwiseNonlinear += M
+                    counts[r].counts[act].elementwiseMuls += M
                 }
-                runner.run(mlp.down, input: u, output: delta, tokens: n, site: AccountingUnit(layer: layer, kind: .mlpDownProj),
+                runner.run(mlp.down, input: u, output: delta, tokens: rows, site: AccountingUnit(layer: layer, kind: .mlpDownProj),
                            unit: index(layer, .mlpDownProj), counts: counts)
                 addRows(mlpNormUnit)
             }
             observeAll(.afterBlock(layer), x)
         }
         model.finalNorm.withUnsafeBufferPointer { w in
-            for t in 0..<n { rmsNorm(h + t * D, x + t * D, w.baseAddress!, D, eps: eps) }
+            for r in 0..<rows { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
         }
         let finalUnit = index(nil, .finalNorm)
-        for t in 0..<n { counts[t].rmsNorm(finalUnit, n: D) }
+        for r in 0..<rows { counts[r].rmsNorm(finalUnit, n: D) }
         observeAll(.finalNorm, h)
-        runner.run(model.lmHead, input: h, output: logits, tokens: n, site: AccountingUnit(layer: nil, kind: .lmHead),
+        runner.run(model.lmHead, input: h, output: logits, tokens: rows, site: AccountingUnit(layer: nil, kind: .lmHead),
                    unit: index(nil, .lmHead), counts: counts)
 
-        // Weight reads when the chunk shares each fetch: every token reads its own embedding row;
-        // any other weight is the same for every token (each token's weightsRead is the whole
-        // weight), so the chunk reads it once. Units a runner already filled (spiking sites) keep theirs.
-        for u in index.units.indices where (0..<n).allSatisfy({ counts[$0].weightsReadShared[u] == 0 }) {
-            if u == embeddingUnit {
-                for t in 0..<n { counts[t].weightsReadShared[u] = counts[t].counts[u].weightsRead }
-            } else {
-                let once = counts[0].counts[u].weightsRead
-                for t in 0..<n { counts[t].weightsReadShared[u] = evenShare(once, of: n, token: t) }
+        // Weight reads when the chunk shares each fetch (per lane: each lane is its own model run):
+        // every token reads its own embedding row; any other weight is the same for every token
+        // (each token's weightsRead is the whole weight), so the chunk reads it once. Units a runner
+        // already filled (spiking sites) keep theirs.
+        for lane in lanes.indices {
+            let c = counts + lane * n
+            for u in index.units.indices where (0..<n).allSatisfy({ c[$0].weightsReadShared[u] == 0 }) {
+                if u == embeddingUnit {
+                    for t in 0..<n { c[t].weightsReadShared[u] = c[t].counts[u].weightsRead }
+                } else {
+                    let once = c[0].counts[u].weightsRead
+                    for t in 0..<n { c[t].weightsReadShared[u] = evenShare(once, of: n, token: t) }
+                }
             }
         }
     }
@@ -262,6 +284,37 @@ public struct ChunkOutput: Sendable {
 }
 
 extension ForwardPass {
+    /// Runs one chunk of tokens through the spiking model (lane 1, state `spiking`) and its dense
+    /// reference (lane 0, state `dense`) together, each projection's weights read once for both.
+    /// Returns the dense and the spiking model's outputs.
+    public func runPaired(_ tokens: [Int], dense: inout RecurrentState, spiking: inout RecurrentState,
+                          runner: inout SpikingRunner) -> (dense: ChunkOutput, spiking: ChunkOutput) {
+        let n = tokens.count, V = model.shape.vocabSize
+        var paired = PairedRunner(spiking: runner)
+        swap(&paired.spiking, &runner)
+        defer { swap(&paired.spiking, &runner) }
+        paired.beginChunk(tokens: 2 * n)
+        var counts = [TokenCounts](repeating: TokenCounts(unitCount: index.units.count), count: 2 * n)
+        var logits = [Float](repeating: 0, count: 2 * n * V)
+        var lanes = [RecurrentState]()
+        lanes.reserveCapacity(2)
+        lanes.append(dense)
+        lanes.append(spiking)
+        dense = RecurrentState(empty: ())
+        spiking = RecurrentState(empty: ())
+        logits.withUnsafeMutableBufferPointer { lb in
+            counts.withUnsafeMutableBufferPointer { cb in
+                lanes.withUnsafeMutableBufferPointer { sb in
+                    forward(tokens: tokens, lanes: sb, runner: &paired, counts: cb.baseAddress!, logits: lb.baseAddress!)
+                }
+            }
+        }
+        dense = lanes[0]
+        spiking = lanes[1]
+        return (ChunkOutput(logits: Array(logits[0..<(n * V)]), counts: Array(counts[0..<n]), vocabSize: V),
+                ChunkOutput(logits: Array(logits[(n * V)...]), counts: Array(counts[n...]), vocabSize: V))
+    }
+
     /// Runs one chunk of tokens (after `runner.beginChunk`) with fresh counts; see `forward`.
     public func run<R: ProjectionRunner>(_ tokens: [Int], state: inout RecurrentState, runner: inout R) -> ChunkOutput {
         let n = tokens.count, V = model.shape.vocabSize

@@ -9,6 +9,12 @@ public struct RecurrentState: Sendable {
     /// Per layer, (H, P, N) SSM state.
     public var ssm: [[Float]]
 
+    /// A placeholder with no layers (for moving a state out of a variable without copying it).
+    init(empty: Void) {
+        conv = []
+        ssm = []
+    }
+
     /// The all-zero state before the first token.
     public init(shape: ModelShape) {
         conv = Array(repeating: [Float](repeating: 0, count: shape.convChannels * shape.convKernel), count: shape.layers)

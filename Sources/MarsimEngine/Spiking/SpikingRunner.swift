@@ -32,8 +32,9 @@ public struct SpikingRunner: ProjectionRunner {
     /// How events reach the outputs (see `EventDelivery`).
     public var delivery: EventDelivery = .events
     /// With `.auto`: events per (token × input channel) above which a chunk's site runs as a GEMM.
-    /// 0.06 (1.5% firing at T = 4) is the crossover measured on a Mamba2-1.3B checkpoint here (BENCHMARKS.md).
-    public var gemmEventDensity: Double = 0.06
+    /// 0.02 (0.5% firing at T = 4): on a Mamba2-1.3B checkpoint here GEMM already wins at 1.7% firing once
+    /// the spiking rows share the dense reference's GEMM (BENCHMARKS.md); below it, time ∝ events.
+    public var gemmEventDensity: Double = 0.02
     private let siteIndex: [AccountingUnit: Int]
     private let thresholds: [AccountingUnit: [Float]]
     /// Column-major copies of spiking projections stored row-major (when the model was not prepared
@@ -89,10 +90,30 @@ public struct SpikingRunner: ProjectionRunner {
 
     public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
                              site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
-        guard let s = siteIndex[site], let v = thresholds[site] else {
+        guard siteIndex[site] != nil else {
             dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
             return
         }
+        runSite(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts, paired: nil)
+    }
+
+    /// Whether `site` spikes in this run.
+    public func spikes(at site: AccountingUnit) -> Bool { siteIndex[site] != nil }
+
+    /// Rows of another model (the dense reference) that go through the same projection as this
+    /// site's tokens, so that one GEMM reads the weights for both.
+    struct PairedRows {
+        var input: UnsafePointer<Float>
+        /// Must be immediately followed in memory by the spiking rows' output.
+        var output: UnsafeMutablePointer<Float>
+        var counts: UnsafeMutablePointer<TokenCounts>
+    }
+
+    /// One spiking site over n tokens: encode each token's input, deliver the events (or their
+    /// decoded values through a GEMM, together with `paired`'s dense rows when given), count.
+    mutating func runSite(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
+                          site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>, paired: PairedRows?) {
+        let s = siteIndex[site]!, v = thresholds[site]!
         precondition(n <= chunkTokens, "beginChunk(tokens:) was not called for this chunk")
         let projection = columnMajorCopies[site] ?? p
         let fanIn = p.fanIn, fanOut = p.fanOut
@@ -113,8 +134,14 @@ public struct SpikingRunner: ProjectionRunner {
             case .auto: useGEMM = n > 1 && Double(total) > gemmEventDensity * Double(n * fanIn)
             }
             if useGEMM {
-                let decoded = UnsafeMutablePointer<Float>.allocate(capacity: n * fanIn)
-                defer { decoded.deallocate() }
+                let rows = paired == nil ? n : 2 * n
+                let stacked = UnsafeMutablePointer<Float>.allocate(capacity: rows * fanIn)
+                defer { stacked.deallocate() }
+                if let paired {
+                    precondition(paired.output + n * fanOut == output, "paired rows must precede the spiking rows")
+                    stacked.update(from: paired.input, count: n * fanIn)
+                }
+                let decoded = stacked + (rows - n) * fanIn
                 decoded.update(repeating: 0, count: n * fanIn)
                 for t in 0..<n {
                     let row = decoded + t * fanIn
@@ -124,13 +151,17 @@ public struct SpikingRunner: ProjectionRunner {
                         row[i] += Float(events.polarity[e]) * thresholds[i]
                     }
                 }
-                gemmProject(output, decoded, tokens: n, projection, threads: dense.threads)
+                gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
             } else {
+                if let paired { gemmOrGEMV(paired.output, paired.input, tokens: n, projection) }
                 for t in 0..<n {
                     parallelDeliverEvents(output + t * fanOut, events: chunkSpikes[t][s], thresholds: thresholds, projection,
                                           threads: dense.threads, minimumWork: dense.minimumParallelWork / 2)
                 }
             }
+        }
+        if let paired {
+            for t in 0..<n { paired.counts[t].denseProjection(unit, fanIn, fanOut, bias: p.bias != nil) }
         }
         // Shared reads: each channel that fired anywhere in the chunk reads its column once, plus
         // the thresholds and the bias once per chunk.
@@ -165,6 +196,37 @@ public struct SpikingRunner: ProjectionRunner {
     }
 }
 
+extension SpikingRunner {
+    /// The dense product as `DenseRunner` computes it (GEMV for one token, GEMM for several).
+    func gemmOrGEMV(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection) {
+        if n == 1 {
+            parallelDenseProject(out, x, p, threads: dense.threads, minimumWork: dense.minimumParallelWork)
+        } else {
+            gemmProject(out, x, tokens: n, p, threads: dense.threads)
+        }
+    }
+}
+
+/// A spiking model and its dense reference run together as two lanes of one forward pass (rows
+/// 0..<n the dense model's tokens, n..<2n the spiking model's): every projection reads its weights
+/// once for both, in one GEMM, instead of once per model.
+struct PairedRunner: ProjectionRunner {
+    var spiking: SpikingRunner
+
+    mutating func beginChunk(tokens rows: Int) { spiking.beginChunk(tokens: rows / 2) }
+
+    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens rows: Int,
+                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        let n = rows / 2
+        guard spiking.spikes(at: site) else {
+            spiking.dense.run(p, input: input, output: output, tokens: rows, site: site, unit: unit, counts: counts)
+            return
+        }
+        spiking.runSite(p, input: input + n * p.fanIn, output: output + n * p.fanOut, tokens: n, site: site, unit: unit,
+                        counts: counts + n, paired: .init(input: input, output: output, counts: counts))
+    }
+}
+
 extension LanguageModel {
     /// The projection at a site (`mixer.in_proj`, …, `lm_head`), or nil when the model has none there.
     public func projection(at site: AccountingUnit) -> Projection? {
@@ -196,6 +258,34 @@ extension LanguageModel {
             m.lmHead = p
         }
         return m
+    }
+
+    /// Every projection site of the model (block projections, and lm_head unless tied to the embedding).
+    public var projectionSites: [AccountingUnit] {
+        var sites: [AccountingUnit] = []
+        for layer in blocks.indices {
+            sites += [AccountingUnit(layer: layer, kind: .mixerInProj), AccountingUnit(layer: layer, kind: .mixerOutProj)]
+            if blocks[layer].mlp != nil {
+                sites += [AccountingUnit(layer: layer, kind: .mlpGateUpProj), AccountingUnit(layer: layer, kind: .mlpDownProj)]
+            }
+        }
+        if !shape.tiedHead { sites.append(AccountingUnit(layer: nil, kind: .lmHead)) }
+        return sites
+    }
+
+    /// The model a run computes with. Spiking sites need column-major weights (event delivery); with
+    /// a `cache`, every fp32 projection is also mapped column-major from it, because SGEMM reads a
+    /// transposed operand at about half the speed (docs/DESIGN.md §7) — the row-major originals are
+    /// then not read at all (one copy in memory). bf16/f16 projections that do not spike stay in
+    /// place (their decode streams half the bytes), as does a tied head (it is the embedding).
+    public func preparedForRun(spikingSites: [AccountingUnit], cache: ColumnCache?,
+                               progress: (String) -> Void = { _ in }) throws -> LanguageModel {
+        var sites = spikingSites
+        if cache != nil && source != nil {
+            let spiking = Set(spikingSites)
+            sites += projectionSites.filter { !spiking.contains($0) && projection(at: $0)!.storage.element == .f32 }
+        }
+        return try preparedForEvents(sites: sites, cache: cache, progress: progress)
     }
 
     /// The model with every projection at `sites` in column-major fp32, as event delivery needs:
