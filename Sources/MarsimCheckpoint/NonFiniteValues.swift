@@ -1,3 +1,4 @@
+import Dispatch
 /// Finds NaN and ±infinity in a tensor's stored bytes, before they are widened.
 ///
 /// Why at load: one NaN weight turns every logit into NaN, and every downstream number (KL,
@@ -21,17 +22,78 @@ public enum NonFiniteValues {
         }
     }
 
-    private static func scan<Word: FixedWidthInteger & UnsignedInteger>(
+    private static func scan<Word: FixedWidthInteger & UnsignedInteger & SIMDScalar & Sendable>(
         _ bytes: UnsafeRawBufferPointer, count: Int, as: Word.Type, exponent: Word, mantissa: Word, sign: Word
     ) -> (index: Int, kind: String)? {
         let size = MemoryLayout<Word>.size
         let n = min(count, bytes.count / size)
-        for i in 0..<n {
-            let word = Word(littleEndian: bytes.loadUnaligned(fromByteOffset: i * size, as: Word.self))
-            if word & exponent == exponent {
-                return (i, word & mantissa != 0 ? "NaN" : (word & sign != 0 ? "-inf" : "+inf"))
+        guard n > 0, let raw = bytes.baseAddress else { return nil }
+        // Blocks scanned without an early exit (vectorized: a 5 GB checkpoint in a fraction of a
+        // second, on both cores for large tensors), then the exact index in the first flagged block.
+        let block = 1 << 18
+        let blocks = (n + block - 1) / block
+        var flagged = [Bool](repeating: false, count: blocks)
+        let base = Int(bitPattern: raw)
+        flagged.withUnsafeMutableBufferPointer { fb in
+            let flags = Int(bitPattern: fb.baseAddress!)
+            let check: @Sendable (Int) -> Void = { b in
+                let start = b * block, end = min(n, start + block)
+                let found: Bool
+                switch size {
+                case 4: found = anyExponentAllOnes(UnsafePointer<UInt32>(bitPattern: base)! + start, count: end - start, exponent: UInt32(exponent))
+                case 2: found = anyExponentAllOnes(UnsafePointer<UInt16>(bitPattern: base)! + start, count: end - start, exponent: UInt16(exponent))
+                default:
+                    let words = UnsafeRawPointer(bitPattern: base)!
+                    found = (start..<end).contains { words.loadUnaligned(fromByteOffset: $0 * size, as: Word.self) & exponent == exponent }
+                }
+                UnsafeMutablePointer<Bool>(bitPattern: flags)![b] = found
+            }
+            if n >= 1 << 22 && base % size == 0 {
+                DispatchQueue.concurrentPerform(iterations: blocks, execute: check)
+            } else if base % size == 0 {
+                for b in 0..<blocks { check(b) }
+            } else {
+                for b in 0..<blocks { fb[b] = true }  // misaligned: let the exact scan below decide
+            }
+        }
+        for b in 0..<blocks where flagged[b] {
+            for i in (b * block)..<min(n, (b + 1) * block) {
+                let word = Word(littleEndian: bytes.loadUnaligned(fromByteOffset: i * size, as: Word.self))
+                if word & exponent == exponent {
+                    return (i, word & mantissa != 0 ? "NaN" : (word & sign != 0 ? "-inf" : "+inf"))
+                }
             }
         }
         return nil
+    }
+
+    /// Whether any of `count` words has all exponent bits set (32-bit words, 16 at a time).
+    private static func anyExponentAllOnes(_ p: UnsafePointer<UInt32>, count: Int, exponent: UInt32) -> Bool {
+        var acc = SIMD16<UInt32>()
+        let e = SIMD16<UInt32>(repeating: exponent)
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt32>.self) & e
+            acc |= SIMD16<UInt32>().replacing(with: 1, where: v .== e)
+            i += 16
+        }
+        var found = acc != SIMD16<UInt32>()
+        while i < count { found = found || (p[i] & exponent) == exponent; i += 1 }
+        return found
+    }
+
+    /// Whether any of `count` words has all exponent bits set (16-bit words, 32 at a time).
+    private static func anyExponentAllOnes(_ p: UnsafePointer<UInt16>, count: Int, exponent: UInt16) -> Bool {
+        var acc = SIMD32<UInt16>()
+        let e = SIMD32<UInt16>(repeating: exponent)
+        var i = 0
+        while i + 32 <= count {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD32<UInt16>.self) & e
+            acc |= SIMD32<UInt16>().replacing(with: 1, where: v .== e)
+            i += 32
+        }
+        var found = acc != SIMD32<UInt16>()
+        while i < count { found = found || (p[i] & exponent) == exponent; i += 1 }
+        return found
     }
 }

@@ -161,8 +161,13 @@ public final class TensorStore: @unchecked Sendable {
         guard info.shape == shape else {
             throw CheckpointError.shapeMismatch(name: name, expected: shape, actual: info.shape, file: info.file.path)
         }
-        if !allowsNonFinite, let bad = owner[name]!.withRawBytes(info, { NonFiniteValues.first(in: $0, dtype: info.dtype, count: info.elementCount) }) {
-            throw CheckpointError.nonFiniteWeight(name: name, index: bad.index, kind: bad.kind, file: info.file.path)
+        if !allowsNonFinite {
+            let file = owner[name]!
+            let bad = file.withRawBytes(info) { NonFiniteValues.first(in: $0, dtype: info.dtype, count: info.elementCount) }
+            // Scanning must not leave the tensor resident: a spiking run reads column-major copies
+            // instead, and one copy of the weights in memory is the point of using them in place.
+            file.mapping.release(file.fileRange(info))
+            if let bad { throw CheckpointError.nonFiniteWeight(name: name, index: bad.index, kind: bad.kind, file: info.file.path) }
         }
         return info
     }
