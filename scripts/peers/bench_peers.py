@@ -22,7 +22,7 @@ ATMN neuron (one per input channel of a site), over t = 0..T-1:
   u_t = h_t - s_t*V;  the projection sees sum_t s_t*V.
 Firing rate = spikes / (neurons * T * tokens), neurons = channels summed over all sites.
 
-Setup this expects (see the peers section of the project docs):
+Setup this expects:
   pip install torch transformers safetensors numpy psutil
   CMAKE_ARGS="-DGGML_NATIVE=ON" pip install llama-cpp-python
   python scripts/peers/make_checkpoint.py            # /work/ckpt/mamba2-1.3b{,-bf16}, ids, golden
@@ -96,6 +96,11 @@ def timed(fn, rounds: int) -> tuple[float, list[float]]:
 
 def median_ms_per(times: list[float], n: int) -> float:
     return 1e3 * statistics.median(times) / n
+
+
+def min_ms_per(times: list[float], n: int) -> float:
+    """Best round; on a shared machine the least disturbed by other load."""
+    return 1e3 * min(times) / n
 
 
 # ----------------------------------------------------------------------------- transformers
@@ -172,6 +177,7 @@ def worker_transformers(args) -> dict:
         _, times = timed(full, args.rounds)
         result["full_seq_tokens"] = n
         result["full_seq_ms_per_token"] = median_ms_per(times, n)
+        result["full_seq_min_ms_per_token"] = min_ms_per(times, n)
         result["full_seq_s_all"] = times
         if args.golden and os.path.exists(args.golden):
             from safetensors.torch import load_file
@@ -202,6 +208,7 @@ def worker_transformers(args) -> dict:
         result["decode_prompt_tokens"] = p
         result["decode_tokens"] = len(rest)
         result["decode_ms_per_token"] = median_ms_per(dtimes, len(rest))
+        result["decode_min_ms_per_token"] = min_ms_per(dtimes, len(rest))
         result["decode_s_all"] = dtimes
         if args.golden and os.path.exists(args.golden):
             result["decode_vs_golden_max_abs_diff"] = float(
@@ -356,28 +363,35 @@ def worker_spiking(args) -> dict:
         result["calibration_trace"] = trace
         hooks.c = c
 
-        # timed: dense and hooked full-sequence forwards (counting off)
-        dense_logits = {}
-
-        def dense():
-            dense_logits["x"] = model(input_ids=ids, use_cache=False).logits[0]
-        _, dtimes = timed(dense, args.rounds)
-        hooks.attach()
-        spk_logits = {}
-
-        def spiking():
-            spk_logits["x"] = model(input_ids=ids, use_cache=False).logits[0]
-        try:
-            _, stimes = timed(spiking, args.rounds)
-        finally:
-            hooks.detach()
+        # timed: dense and hooked full-sequence forwards (counting off), interleaved
+        # round by round so that load from other processes hits both alike
+        def forward(hooked: bool):
+            if hooked:
+                hooks.attach()
+            try:
+                t0 = time.perf_counter()
+                logits = model(input_ids=ids, use_cache=False).logits[0]
+                return logits, time.perf_counter() - t0
+            finally:
+                if hooked:
+                    hooks.detach()
+        forward(False), forward(True)  # warm
+        dtimes, stimes = [], []
+        for _ in range(args.rounds):
+            dense_logits, t = forward(False)
+            dtimes.append(t)
+            spk_logits, t = forward(True)
+            stimes.append(t)
         result["dense_ms_per_token"] = median_ms_per(dtimes, n)
         result["hooked_ms_per_token"] = median_ms_per(stimes, n)
         result["peer_ms_per_token"] = result["dense_ms_per_token"] + result["hooked_ms_per_token"]
+        result["dense_min_ms_per_token"] = min_ms_per(dtimes, n)
+        result["hooked_min_ms_per_token"] = min_ms_per(stimes, n)
+        result["peer_min_ms_per_token"] = result["dense_min_ms_per_token"] + result["hooked_min_ms_per_token"]
         result["dense_s_all"], result["hooked_s_all"] = dtimes, stimes
 
-        lp = torch.log_softmax(dense_logits["x"].double(), -1)
-        lq = torch.log_softmax(spk_logits["x"].double(), -1)
+        lp = torch.log_softmax(dense_logits.double(), -1)
+        lq = torch.log_softmax(spk_logits.double(), -1)
         kl = (lp.exp() * (lp - lq)).sum(-1)
         result["kl_dense_spiking_mean"] = float(kl.mean())
         result["top1_agreement"] = float((lp.argmax(-1) == lq.argmax(-1)).double().mean())
@@ -414,10 +428,11 @@ def llamacpp_one(args, path: str, ids: list[int], golden) -> dict:
     _, ptimes = timed(prompt, args.rounds)
     r["prompt_tokens"] = len(ids)
     r["prompt_ms_per_token"] = median_ms_per(ptimes, len(ids))
+    r["prompt_min_ms_per_token"] = min_ms_per(ptimes, len(ids))
     r["prompt_s_all"] = ptimes
     if golden is not None:
         last = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(r["n_vocab"],)).copy()
-        g = golden["logits"][len(ids) - 1].numpy()
+        g = golden["logits"][len(ids) - 1]
         m = min(len(g), len(last))
         r["golden_last_max_abs_diff"] = float(np.abs(last[:m] - g[:m]).max())
 
@@ -440,10 +455,11 @@ def llamacpp_one(args, path: str, ids: list[int], golden) -> dict:
     r["decode_prompt_tokens"] = p
     r["decode_tokens"] = len(rest)
     r["decode_ms_per_token"] = median_ms_per(dtimes, len(rest))
+    r["decode_min_ms_per_token"] = min_ms_per(dtimes, len(rest))
     r["decode_s_all"] = dtimes
     if golden is not None:
         last = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(r["n_vocab"],)).copy()
-        g = golden["logits"][p + len(rest) - 1].numpy()
+        g = golden["logits"][p + len(rest) - 1]
         m = min(len(g), len(last))
         r["decode_vs_golden_max_abs_diff"] = float(np.abs(last[:m] - g[:m]).max())
     del llm
@@ -455,7 +471,7 @@ def worker_llamacpp(args) -> dict:
     ids = read_ids(args.ids)
     golden = None
     if args.golden and os.path.exists(args.golden):
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file  # not safetensors.torch: keep torch out of this RSS
         golden = load_file(args.golden)
     r = llamacpp_one(args, args.gguf, ids, golden)
     r.update({"peer": "llamacpp", "threads": args.threads, "peak_rss_kib": vm_kib("VmHWM")})
@@ -525,8 +541,15 @@ def fmt(x, spec=".1f"):
     return "-" if x is None else format(x, spec)
 
 
+def fmt2(r: dict, key: str) -> str:
+    """'median (min)' of a *_ms_per_token figure."""
+    med, best = r.get(key + "_ms_per_token"), r.get(key + "_min_ms_per_token")
+    return fmt(med) + ("" if best is None else f" ({best:.1f})")
+
+
 def table(results: list[dict]) -> str:
-    head = ("peer", "load s", "peak RSS MiB", "RSS/weights", "full-seq/prompt ms/tok", "decode ms/tok", "note")
+    head = ("peer", "load s", "peak RSS MiB", "RSS/weights", "full-seq/prompt ms/tok median (min)",
+            "decode ms/tok median (min)", "note")
     rows = [head]
     for r in results:
         name = r["peer"] + (f" {r['variant']}" if r.get("variant") else "")
@@ -537,14 +560,14 @@ def table(results: list[dict]) -> str:
         common = (fmt(r.get("load_s"), ".2f"), fmt(rss / 1024 if rss else None, ".0f"),
                   fmt(r.get("peak_rss_over_weights"), ".2f"))
         if r["peer"] == "transformers":
-            rows.append((name, *common, fmt(r["full_seq_ms_per_token"]), fmt(r["decode_ms_per_token"]),
+            rows.append((name, *common, fmt2(r, "full_seq"), fmt2(r, "decode"),
                          "fp32, full-sequence forward; cached decode"))
         elif r["peer"] == "spiking":
-            rows.append((name, *common, fmt(r["peer_ms_per_token"]), "-",
-                         f"hooked {r['hooked_ms_per_token']:.1f} + dense {r['dense_ms_per_token']:.1f}; "
+            rows.append((name, *common, fmt2(r, "peer"), "-",
+                         f"hooked {fmt2(r, 'hooked')} + dense {fmt2(r, 'dense')}; "
                          f"rate {100*r['rate']:.2f}% (c={r['c']:.3g}); KL {r['kl_dense_spiking_mean']:.3g}"))
         else:
-            rows.append((name, *common, fmt(r["prompt_ms_per_token"]), fmt(r["decode_ms_per_token"]),
+            rows.append((name, *common, fmt2(r, "prompt"), fmt2(r, "decode"),
                          f"prompt {r['prompt_tokens']} ids; decode {r['decode_tokens']} steps"))
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows)
