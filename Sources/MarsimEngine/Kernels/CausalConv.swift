@@ -35,3 +35,15 @@ func causalConvStep(out: UnsafeMutablePointer<Float>, window: UnsafeMutablePoint
     counts.counts[unit].recurrentStateRead += C * (K - 1)
     counts.counts[unit].recurrentStateWritten += C
 }
+
+/// `causalConvStep` for n consecutive tokens, in order: token t's xBC is `rows`-strided in `input`
+/// (row t starts at input + t·rows), its conv output row t of `out` (n × C); counts go to `counts[t]`.
+func causalConvChunk(out: UnsafeMutablePointer<Float>, window: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                     rows: Int, tokens n: Int, weights m: MixerWeights, shape s: ModelShape, applySiLU: Bool,
+                     counts: UnsafeMutablePointer<TokenCounts>, unit: Int) {
+    let C = s.convChannels
+    for t in 0..<n {
+        causalConvStep(out: out + t * C, window: window, input: input + t * rows, taps: m.convWeight, bias: m.convBias,
+                       channels: C, kernel: s.convKernel, applySiLU: applySiLU, counts: &counts[t], unit: unit)
+    }
+}

@@ -39,10 +39,8 @@ func discreteMamba2MixerChunk(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePoint
     let xBCc = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
     let y = UnsafeMutablePointer<Float>.allocate(capacity: n * I)
     defer { xBCc.deallocate(); y.deallocate() }
-    for t in 0..<n {
-        causalConvStep(out: xBCc + t * C, window: conv, input: xBCzA + t * rows, taps: m.convWeight, bias: m.convBias,
-                       channels: C, kernel: s.convKernel, applySiLU: hyper.convSiLU, counts: &counts[t], unit: convUnit)
-    }
+    causalConvChunk(out: xBCc, window: conv, input: xBCzA, rows: rows, tokens: n, weights: m, shape: s,
+                    applySiLU: hyper.convSiLU, counts: counts, unit: convUnit)
 
     // Scan: a = exp(−softplus(A_log)), S = a·S + x ⊗ B, y = S·C + D·x.
     let headsPerGroup = H / G, d = m.d

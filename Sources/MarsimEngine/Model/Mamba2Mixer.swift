@@ -24,10 +24,8 @@ func mamba2MixerChunk(u: UnsafeMutablePointer<Float>, zxbcdt: UnsafePointer<Floa
     let xBCc = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
     let y = UnsafeMutablePointer<Float>.allocate(capacity: n * I)
     defer { xBCc.deallocate(); y.deallocate() }
-    for t in 0..<n {
-        causalConvStep(out: xBCc + t * C, window: conv, input: zxbcdt + t * rows + I, taps: m.convWeight, bias: m.convBias,
-                       channels: C, kernel: s.convKernel, applySiLU: hyper.convSiLU, counts: &counts[t], unit: convUnit)
-    }
+    causalConvChunk(out: xBCc, window: conv, input: zxbcdt + I, rows: rows, tokens: n, weights: m, shape: s,
+                    applySiLU: hyper.convSiLU, counts: counts, unit: convUnit)
 
     // Scan: dt = clamp(softplus(dt + dt_bias)), dA = exp(dt·A), S = S·dA + dt·x ⊗ B, y = S·C + D·x.
     let dtBias = m.dtBias!, aLog = m.aLog!, d = m.d
