@@ -104,8 +104,18 @@ struct KillTests {
                 outcomes.append(String(format: "%.2fs: killed before the journal existed", delay))
                 continue
             }
-            // What `marsim trace` does: open, check, summarize.
-            let reader = try TraceReader(path: journal)
+            // What `marsim trace` does: open, check, summarize. (On a heavily loaded machine the
+            // kernel can take a moment to drop a killed process's lock: retry briefly.)
+            var opened: TraceReader? = nil
+            for attempt in 0..<20 {
+                do {
+                    opened = try TraceReader(path: journal)
+                    break
+                } catch let error as TraceError where "\(error)".contains("another process has it open") && attempt < 19 {
+                    Thread.sleep(forTimeInterval: 0.25)
+                }
+            }
+            let reader = try #require(opened)
             let summary = try TraceSummary(reader: reader)
             let k = reader.tokensWritten
             #expect(!reader.isComplete && reader.recoveredFromJournal && summary.tokens == k && reader.level == level)
