@@ -138,3 +138,48 @@ struct PipelineTests {
         }
     }
 }
+
+@Suite("Chunked traces")
+struct ChunkedTraceTests {
+    /// A traced spiking run (event delivery) of the pipeline's tokens in chunks of `chunk`.
+    static func traced(chunk: Int, path: String) throws -> TraceReader {
+        let model = PipelineTests.checkpoint.model
+        let placement = try Placement("all", shape: model.shape)
+        let parameters = ATMNParameters(timesteps: 3, tau: 1)
+        var settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: placement,
+                                          thresholds: .fixed(0.2, sites: placement.sites, shape: model.shape))
+        settings.chunk = chunk
+        settings.delivery = .events
+        let simulator = try Simulator(model: model, settings: settings)
+        var metadata = RunRecord.metadata(checkpoint: PipelineTests.checkpoint, simulator: simulator, tokens: PipelineTests.tokens,
+                                          thresholds: settings.thresholds)
+        metadata.startTime = "2026-01-01T00:00:00Z"
+        let writer = try TraceWriter(path: path, metadata: metadata, level: .events)
+        _ = try simulator.run(tokens: PipelineTests.tokens, bytesOfToken: { _ in 1 }) { activity, _ in try writer.append(activity) }
+        try writer.finish(endTime: "2026-01-01T00:00:01Z")
+        return try TraceReader(path: path)
+    }
+
+    @Test("a chunked run's trace holds the token-by-token run's spikes and counts; chunk lengths and shared reads recorded")
+    func chunkedTraceEqualsDecode() throws {
+        let a = PipelineTests.temporaryTrace("c1"), b = PipelineTests.temporaryTrace("c8")
+        defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+        let one = try Self.traced(chunk: 1, path: a), chunked = try Self.traced(chunk: 8, path: b)
+        #expect(try one.counts() == chunked.counts())
+        #expect(one.eventCounts() == chunked.eventCounts())
+        for population in one.populations {
+            #expect(try one.events(population: population) == chunked.events(population: population))
+        }
+        let n = PipelineTests.tokens.count
+        #expect(try one.chunkLengths() == Array(repeating: 1, count: n))
+        #expect(try chunked.chunkLengths() == (0..<n).map { $0 < n / 8 * 8 ? 8 : n % 8 })
+        // Per unit over the run, shared reads never exceed the token-alone reads (a token's even share of
+        // its chunk can, when it fired less than its neighbours), and a chunk of 8 shares its dense weights.
+        let alone = try chunked.counts().map { $0.map(\.weightsRead) }
+        let shared = try #require(try chunked.sharedWeightReads())
+        for u in one.metadata.units.indices {
+            #expect(shared.reduce(0) { $0 + $1[u] } <= alone.reduce(0) { $0 + $1[u] }, "\(one.metadata.units[u].name)")
+        }
+        #expect(shared.joined().reduce(0, +) * 4 < alone.joined().reduce(0, +))
+    }
+}
