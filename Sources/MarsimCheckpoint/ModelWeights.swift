@@ -46,7 +46,7 @@ public struct Projection: Sendable {
     public var weights: [Float] { storage.widened() }
 
     /// The same projection in column-major fp32 layout: itself when it already is, else a
-    /// transposed copy (blocked, so both sides stream through the cache).
+    /// transposed copy (`WeightStorage.widenTransposed`).
     public func columnMajor() -> Projection {
         if layout == .columnMajor { return self }
         let columns = WeightStorage(element: .f32, count: fanIn * fanOut) { raw in
@@ -57,26 +57,7 @@ public struct Projection: Sendable {
 
     /// Writes the transpose of the `rows × columns` row-major matrix in `source` to `out` (columns × rows), fp32.
     public static func transpose(_ source: WeightStorage, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
-        let tile = 64
-        var scratch = [Float](repeating: 0, count: tile * columns)
-        scratch.withUnsafeMutableBufferPointer { sb in
-            let buffer = sb.baseAddress!
-            var r0 = 0
-            while r0 < rows {
-                let r1 = min(rows, r0 + tile)
-                source.widen((r0 * columns)..<(r1 * columns), into: buffer)
-                var c0 = 0
-                while c0 < columns {
-                    let c1 = min(columns, c0 + tile)
-                    for c in c0..<c1 {
-                        let dst = out + c * rows
-                        for r in r0..<r1 { dst[r] = buffer[(r - r0) * columns + c] }
-                    }
-                    c0 = c1
-                }
-                r0 = r1
-            }
-        }
+        source.widenTransposed(rows: 0..<rows, columns: columns, into: out)
     }
 
     /// Weight W[o, i].

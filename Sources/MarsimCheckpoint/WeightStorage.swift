@@ -101,6 +101,34 @@ public final class WeightStorage: @unchecked Sendable {
         }
     }
 
+    /// Rows `rows` of this row-major matrix of `columns` columns, widened to fp32 and transposed into
+    /// `out` (columns × rows.count, row-major): out[k · width + j] = W[rows.lowerBound + j, k]. Tiles
+    /// of 8 rows × 64 columns keep both sides in L1. (Column-major copies and GEMM panels both use it.)
+    public func widenTransposed(rows: Range<Int>, columns K: Int, into out: UnsafeMutablePointer<Float>) {
+        let width = rows.count
+        let tileRows = 8, tileColumns = 64
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * tileColumns)
+        defer { tile.deallocate() }
+        var j0 = 0
+        while j0 < width {
+            let jn = min(tileRows, width - j0)
+            var k0 = 0
+            while k0 < K {
+                let kn = min(tileColumns, K - k0)
+                for j in 0..<jn {
+                    let start = (rows.lowerBound + j0 + j) * K + k0
+                    widen(start..<(start + kn), into: tile + j * tileColumns)
+                }
+                for k in 0..<kn {
+                    let dst = out + (k0 + k) * width + j0
+                    for j in 0..<jn { dst[j] = tile[j * tileColumns + k] }
+                }
+                k0 += kn
+            }
+            j0 += jn
+        }
+    }
+
     /// Every value widened to fp32 (a copy; for tests and small tensors).
     public func widened() -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { out, n in

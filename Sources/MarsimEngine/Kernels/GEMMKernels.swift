@@ -107,7 +107,7 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
                 // GFLOP/s, SkylakeX kernels), so the block's rows are widened and transposed into a
                 // cache-sized column-major panel first.
                 if scratch == nil { scratch = .allocate(capacity: gemmBlockOutputs * fanIn) }
-                widenTransposed(storage, rows: lo..<(lo + width), columns: fanIn, into: scratch!)
+                storage.widenTransposed(rows: lo..<(lo + width), columns: fanIn, into: scratch!)
                 cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasNoTrans, M, N, K, 1, x, K, scratch!, N, 0, out + lo, ldc)
             }
             b += workers
@@ -120,36 +120,6 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
                 let row = out + t * fanOut
                 for o in 0..<fanOut { row[o] = row[o] + b[o] }
             }
-        }
-    }
-}
-
-/// Rows `rows` of a row-major matrix with `columns` columns, widened to fp32 and transposed into
-/// `out` (columns × rows.count, row-major): out[k · width + j] = W[rows.lowerBound + j, k].
-/// Tiles of 8 rows × 64 columns keep both sides in L1.
-func widenTransposed(_ storage: WeightStorage, rows: Range<Int>, columns K: Int, into out: UnsafeMutablePointer<Float>) {
-    let width = rows.count
-    let tileRows = 8, tileColumns = 64
-    var tile = [Float](repeating: 0, count: tileRows * tileColumns)
-    tile.withUnsafeMutableBufferPointer { tb in
-        let t = tb.baseAddress!
-        var j0 = 0
-        while j0 < width {
-            let jn = min(tileRows, width - j0)
-            var k0 = 0
-            while k0 < K {
-                let kn = min(tileColumns, K - k0)
-                for j in 0..<jn {
-                    let start = (rows.lowerBound + j0 + j) * K + k0
-                    storage.widen(start..<(start + kn), into: t + j * tileColumns)
-                }
-                for k in 0..<kn {
-                    let dst = out + (k0 + k) * width + j0
-                    for j in 0..<jn { dst[j] = t[j * tileColumns + k] }
-                }
-                k0 += kn
-            }
-            j0 += jn
         }
     }
 }

@@ -35,12 +35,17 @@ public struct DenseRunner: ProjectionRunner {
 
     public mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
                              site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
+        multiply(p, input: input, output: output, tokens: n)
+        for t in 0..<n { counts[t].denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil) }
+    }
+
+    /// The product alone, without counting: GEMV for one token, GEMM for several.
+    func multiply(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int) {
         if n == 1 {
             parallelDenseProject(output, input, p, threads: threads, minimumWork: minimumParallelWork)
         } else {
             gemmProject(output, input, tokens: n, p, threads: threads)
         }
-        for t in 0..<n { counts[t].denseProjection(unit, p.fanIn, p.fanOut, bias: p.bias != nil) }
     }
 }
 

@@ -153,7 +153,7 @@ public struct SpikingRunner: ProjectionRunner {
                 }
                 gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
             } else {
-                if let paired { gemmOrGEMV(paired.output, paired.input, tokens: n, projection) }
+                if let paired { dense.multiply(projection, input: paired.input, output: paired.output, tokens: n) }
                 for t in 0..<n {
                     parallelDeliverEvents(output + t * fanOut, events: chunkSpikes[t][s], thresholds: thresholds, projection,
                                           threads: dense.threads, minimumWork: dense.minimumParallelWork / 2)
@@ -192,17 +192,6 @@ public struct SpikingRunner: ProjectionRunner {
             c.weightsRead = events.count * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
             if p.bias != nil { c.elementwiseAdds = fanOut }
             counts[t].counts[unit] += c
-        }
-    }
-}
-
-extension SpikingRunner {
-    /// The dense product as `DenseRunner` computes it (GEMV for one token, GEMM for several).
-    func gemmOrGEMV(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection) {
-        if n == 1 {
-            parallelDenseProject(out, x, p, threads: dense.threads, minimumWork: dense.minimumParallelWork)
-        } else {
-            gemmProject(out, x, tokens: n, p, threads: dense.threads)
         }
     }
 }
