@@ -41,7 +41,7 @@ struct ChunkTests {
     }
 
     @Test("dense chunked = token by token (logits ≤ 1e-5, every count equal) on every architecture",
-          arguments: [FixturePaths.tinyLlambaBytes, FixturePaths.tinyMamba2Bytes, FixturePaths.tinyLlambaCartesia])
+          arguments: [FixturePaths.tinyLlambaBytes, FixturePaths.tinyMamba2Bytes, FixturePaths.tinyLlambaCartesia, FixturePaths.tinyBambaGroups4])
     func denseChunkedEqualsDecode(dir: URL) throws {
         let model = try Checkpoint.load(dir).model
         let tokens = Array(Self.heldout.prefix(150)).map { $0 % model.shape.vocabSize }
@@ -60,7 +60,7 @@ struct ChunkTests {
     }
 
     @Test("chunked logits match transformers' goldens to 1e-4",
-          arguments: [FixturePaths.tinyLlambaBytes, FixturePaths.tinyMamba2Bytes, FixturePaths.tinyLlambaCartesia])
+          arguments: [FixturePaths.tinyLlambaBytes, FixturePaths.tinyMamba2Bytes, FixturePaths.tinyLlambaCartesia, FixturePaths.tinyBambaGroups4])
     func chunkedGoldens(dir: URL) throws {
         let model = try Checkpoint.load(dir).model
         let golden = try DenseConformanceTests.golden(dir)

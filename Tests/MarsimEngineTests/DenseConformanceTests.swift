@@ -68,4 +68,11 @@ struct DenseConformanceTests {
         #expect(e.logits <= 1e-4)
         #expect(e.hidden <= 1e-4)
     }
+
+    @Test("tiny-bamba-groups4 (n_groups 4, per-group gated norm) matches transformers to 1e-4")
+    func bambaFourGroups() throws {
+        let e = try Self.maxErrors(FixturePaths.tinyBambaGroups4)
+        print("conformance tiny-bamba-groups4: max |Δlogits| = \(e.logits)")
+        #expect(e.logits <= 1e-4)
+    }
 }
