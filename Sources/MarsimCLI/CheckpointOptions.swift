@@ -4,10 +4,9 @@ import MarsimCheckpoint
 
 /// `--checkpoint DIR`, shared by every command that reads a model.
 ///
-/// Without the option, commands use the checkpoint embedded in the repository,
-/// `checkpoints/tiny-llamba-bytes`: first relative to the current directory (running from the
-/// repository root, as `make demo` does), else relative to the repository this file was built
-/// from, so `swift run marsim …` also works from another directory on the build machine.
+/// Without the option, commands use the embedded checkpoint, `checkpoints/tiny-llamba-bytes`,
+/// found like every shipped resource (`ShippedResources`): `$MARSIM_HOME`, the current directory,
+/// then beside the executable (an install prefix's `share/marsim`, or the clone it was built in).
 public struct CheckpointOptions: ParsableArguments {
     /// The embedded checkpoint, relative to the repository root.
     public static let embeddedCheckpoint = "checkpoints/tiny-llamba-bytes"
@@ -30,26 +29,26 @@ public struct CheckpointOptions: ParsableArguments {
     public init() {}
 
     /// The directory to load: `--checkpoint` (relative paths against the current directory), or
-    /// the embedded checkpoint in the current directory if it exists there, else in the repository.
+    /// the embedded checkpoint where `ShippedResources` finds it (else where `$MARSIM_HOME` or the
+    /// current directory would hold it, so the load error names a path).
     public func resolvedDirectory() -> URL {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
         if let checkpoint {
             let expanded = (checkpoint as NSString).expandingTildeInPath
             return URL(fileURLWithPath: expanded, relativeTo: cwd).standardizedFileURL
         }
-        let local = cwd.appendingPathComponent(Self.embeddedCheckpoint)
-        if FileManager.default.fileExists(atPath: local.path) { return local.standardizedFileURL }
-        return Self.repositoryRoot.appendingPathComponent(Self.embeddedCheckpoint)
+        let resources = ShippedResources.current
+        return (resources.locate(Self.embeddedCheckpoint) ?? resources.homes[0].appendingPathComponent(Self.embeddedCheckpoint))
+            .standardizedFileURL
     }
 
     /// Loads the resolved directory (see `Checkpoint.load`); errors are one-line `CheckpointError`s.
     public func load() throws -> Checkpoint {
+        if checkpoint == nil, ShippedResources.current.locate(Self.embeddedCheckpoint) == nil {
+            throw CLIError(ShippedResources.current.notFound(Self.embeddedCheckpoint, what: "the embedded checkpoint", option: "--checkpoint DIR"))
+        }
         let checkpoint = try Checkpoint.load(resolvedDirectory(), allowNonFinite: allowNonFinite)
         if let tokenizer { try TextEncoding.use(tokenizerFile: tokenizer, for: checkpoint) }
         return checkpoint
     }
-
-    /// The repository this file was compiled from: Sources/MarsimCLI/ is two levels below it.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }

@@ -8,11 +8,10 @@ struct ProfileOptions: ParsableArguments {
             help: ArgumentHelp("A hardware profile: a shipped name (e.g. horowitz-45nm-memory) or a .toml file; repeat for several (default: every shipped profile).", valueName: "profile"))
     var profiles: [String] = []
 
-    /// The folder of shipped profiles: `hardware-profiles/` in the current directory, else in the repository.
+    /// The folder of shipped profiles, `hardware-profiles/`, where `ShippedResources` finds it.
     static var shippedDirectory: URL {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("hardware-profiles")
-        if FileManager.default.fileExists(atPath: cwd.path) { return cwd }
-        return CheckpointOptions.repositoryRoot.appendingPathComponent("hardware-profiles")
+        let resources = ShippedResources.current
+        return resources.locate("hardware-profiles") ?? resources.homes[0].appendingPathComponent("hardware-profiles")
     }
 
     /// Names of the shipped profiles, sorted.
@@ -24,7 +23,9 @@ struct ProfileOptions: ParsableArguments {
     /// Loads every requested profile (or every shipped one); errors name the file, key and line.
     func load() throws -> [HardwareProfile] {
         let requested = profiles.isEmpty ? Self.shippedNames : profiles
-        guard !requested.isEmpty else { throw CLIError("no hardware profiles found in \(Self.shippedDirectory.path)") }
+        guard !requested.isEmpty else {
+            throw CLIError(ShippedResources.current.notFound("hardware-profiles", what: "the shipped profiles", option: "--profile FILE"))
+        }
         return try requested.map { spec in
             if FileManager.default.fileExists(atPath: spec) { return try HardwareProfile.load(path: spec) }
             let shipped = Self.shippedDirectory.appendingPathComponent(spec + ".toml")
