@@ -7,7 +7,7 @@ RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
 MARSIM = .build/release/marsim
 CHECKPOINT = checkpoints/tiny-llamba-bytes
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench install clean
 
 deps:
 	@if ! pkg-config --exists hdf5-serial 2>/dev/null || ! pkg-config --exists openblas 2>/dev/null; then \
@@ -30,6 +30,21 @@ demo: release
 
 bench: release
 	$(MARSIM) bench --shape llamba-1b
+
+# A self-contained install: the Swift runtime linked in (--static-swift-stdlib, its own build
+# folder), the embedded checkpoint, the shipped profiles and the helper scripts under
+# $(PREFIX)/share/marsim, where the binary finds them (see README "Install").
+PREFIX ?= /usr/local
+INSTALL_BUILD = $(SWIFT) build $(RELEASE_FLAGS) --static-swift-stdlib --scratch-path .build/install
+install: deps
+	$(INSTALL_BUILD)
+	install -d "$(PREFIX)/bin" "$(PREFIX)/share/marsim/checkpoints" "$(PREFIX)/share/marsim/scripts"
+	install -m 755 "$$($(INSTALL_BUILD) --show-bin-path)/marsim" "$(PREFIX)/bin/marsim"
+	rm -rf "$(PREFIX)/share/marsim/checkpoints/tiny-llamba-bytes" "$(PREFIX)/share/marsim/hardware-profiles"
+	cp -R checkpoints/tiny-llamba-bytes "$(PREFIX)/share/marsim/checkpoints/"
+	cp -R hardware-profiles "$(PREFIX)/share/marsim/"
+	install -m 755 scripts/check_trace.py scripts/check_nir.py scripts/convert_mc.py "$(PREFIX)/share/marsim/scripts/"
+	@echo "installed $(PREFIX)/bin/marsim (resources in $(PREFIX)/share/marsim)"
 
 clean:
 	rm -rf .build
