@@ -19,7 +19,7 @@ public struct EnergyCommand: ParsableCommand {
           marsim energy traces/demo.h5
           marsim energy traces/demo.h5 --profile horowitz-45nm-compute \\
               --profile loihi-like --json
-          marsim energy traces/demo.h5 --profile my-chip.toml --csv > breakdown.csv
+          marsim energy traces/demo.h5 --profile FILE.toml --csv > breakdown.csv
         """
     )
 

@@ -19,8 +19,8 @@ public struct EvalCommand: ParsableCommand {
         Examples:
           marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --timesteps 4 \\
               --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt
-          marsim eval --checkpoint DIR --tasks hellaswag.jsonl --limit 200 \\
-              --mode dense --json
+          marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --limit 6 --mode dense --json
+          marsim eval --checkpoint DIR --tasks FILE.jsonl --limit 200 --mode dense
         """
     )
 

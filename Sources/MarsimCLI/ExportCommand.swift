@@ -17,7 +17,8 @@ public struct ExportCommand: ParsableCommand {
             an events-level trace (the default of simulate --trace).
 
             Example:
-              marsim simulate --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 64 --trace traces/demo.h5
+              marsim simulate --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 64 \\
+                  --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt --trace traces/demo.h5
               marsim export traces/demo.h5 --nir traces/demo.nir
               python3 scripts/check_nir.py traces/demo.nir traces/demo.h5
             """

@@ -10,6 +10,9 @@ public struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Print a greedy continuation of a prompt, from the dense or the spiking model.",
         discussion: """
+        Mode: dense by default; --mode spiking decodes with the spiking model (thresholds from \
+        --calibration-text, a --thresholds file or a fixed --threshold).
+
         Examples:
           marsim generate --prompt "The state space model " --tokens 80
           marsim generate --prompt "def " --mode spiking -T 8 \\

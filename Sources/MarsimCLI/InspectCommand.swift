@@ -12,7 +12,7 @@ public struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Describe a checkpoint: architecture, shape, tensors, and how marsim will simulate it.",
         discussion: """
-            Loads the checkpoint the way `marsim run` does (every tensor's shape is checked against \
+            Loads the checkpoint the way `marsim simulate` does (every tensor's shape is checked against \
             config.json, every weight is widened to fp32) and reports: the adapter and the config's \
             architectures/model_type; parameter count, stored bytes and dtypes; the shape (D, layers, \
             vocabulary, heads × head_dim, groups, state, conv kernel, MLP width, tied head); every \
@@ -24,8 +24,8 @@ public struct InspectCommand: ParsableCommand {
 
             Examples:
               marsim inspect                        # the embedded checkpoint
-              marsim inspect --checkpoint ~/models/mamba2-130m
-              marsim inspect --checkpoint ckpt --json | jq .shape
+              marsim inspect --checkpoint Tests/Fixtures/tiny-mamba2-bytes
+              marsim inspect --checkpoint DIR --json | jq .shape
             """)
 
     /// `--checkpoint DIR` (default: the embedded checkpoint).

@@ -10,17 +10,19 @@ public struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Run a checkpoint dense or as a spiking network; report spikes, operations and fidelity.",
         discussion: """
-        In spiking mode the dense model runs beside the spiking one, so every position reports \
-        KL(dense‖spiking), top-1 agreement and bits per byte for both.
+        Mode: spiking by default, with the dense model run beside it, so every position reports \
+        KL(dense‖spiking), top-1 agreement and bits per byte for both; --mode dense runs the model \
+        alone.
 
         Examples:
           marsim simulate --text "The state space" --mode dense
-          marsim simulate --text-file heldout.txt --limit 1024 --timesteps 4 \\
-              --placement all --calibration-text heldout.txt --json
-          marsim simulate --input-ids 72,101,108,108,111 \\
+          marsim simulate --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 256 \\
+              --timesteps 4 --placement all --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt --json
+          marsim simulate --input-ids 72,101,108,108,111 --threshold 0.05 \\
               --placement mixer.in_proj,mlp.down_proj@0-1
-          marsim simulate --text-file notes.txt --calibration-text calib.txt \\
+          marsim simulate --text "hello spiking world" --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt \\
               --trace traces/run.h5 --trace-level events
+          marsim simulate --checkpoint DIR --text-file FILE --limit 256 --json
         """
     )
 

@@ -15,8 +15,9 @@ public struct TokenizeCommand: ParsableCommand {
 
             Examples:
               marsim tokenize --checkpoint checkpoints/tiny-llamba-bytes --text "Hello"
-              marsim tokenize --tokenizer tokenizer.json --text "Hello, world!" --json
-              marsim tokenize --tokenizer tokenizer.json --text-file prompt.txt --no-special
+              marsim tokenize --tokenizer Tests/Fixtures/tokenizer-llama3-style/tokenizer.json \\
+                  --text "Hello, world!" --json
+              marsim tokenize --tokenizer FILE.json --text-file FILE --no-special
             """
     )
 

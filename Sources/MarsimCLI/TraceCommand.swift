@@ -14,6 +14,11 @@ public struct TraceCommand: ParsableCommand {
             Firing rate = spikes ÷ neuron updates (one update per neuron per tick), from the \
             trace's counters. A trace whose run was killed opens with the tokens flushed before \
             the kill and is reported as incomplete.
+
+            Examples:
+              marsim trace traces/demo.h5
+              marsim trace traces/demo.h5 --json
+              marsim trace traces/demo.h5 --plot traces/demo-raster.svg --plot-tokens 8
             """
     )
 

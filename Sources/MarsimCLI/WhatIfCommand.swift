@@ -25,8 +25,10 @@ public struct WhatIfCommand: ParsableCommand {
         J/token by cost kind per configuration).
 
         Example:
-          marsim whatif --text-file heldout.txt --limit 512 \\
-              --timesteps 1,2,4,8 --placement mixer,mlp,all --out traces/whatif
+          marsim whatif --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 64 \\
+              --timesteps 2,4 --placement mixer,all --out traces/whatif
+          marsim whatif --text-file FILE --limit 512 --timesteps 1,2,4,8 \\
+              --placement mixer,mlp,all --out DIR
         """
     )
 

@@ -51,8 +51,12 @@ public struct BenchCommand: ParsableCommand {
         one token at a time; spiking (MAR's sites, T = --timesteps, thresholds steered to --firing) \
         with the dense model beside it, known text and decode; peak resident memory.
 
-        Time a release build: make release && .build/release/marsim bench --shape llamba-1b
-          .build/release/marsim bench --checkpoint ~/models/mamba2-1.3b --json
+        Time a release build (make release; figures from a debug build mean little).
+
+        Examples:
+          marsim bench --shape tiny --tokens 2 --runs 1 --warmup 1   # slow: limits take minutes in a debug build
+          marsim bench --shape llamba-1b          # slow: 5 GB of weights, minutes
+          marsim bench --checkpoint DIR --json
         """
     )
 
