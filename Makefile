@@ -1,5 +1,6 @@
 # marsim: the two commands a new machine needs are `make demo` and `make test`.
-# Both install the C libraries first when they are missing (Debian: libhdf5-dev, libopenblas-dev).
+# Both install the C libraries first when they are missing (Debian: libhdf5-dev, libopenblas-dev;
+# librsvg2-bin renders the plots in the tests).
 
 SWIFT ?= swift
 # Release builds for anything timed; AVX2/FMA code generation for this machine's CPU.
@@ -10,10 +11,10 @@ CHECKPOINT = checkpoints/tiny-llamba-bytes
 .PHONY: deps build release test demo bench install clean
 
 deps:
-	@if ! pkg-config --exists hdf5-serial 2>/dev/null || ! pkg-config --exists openblas 2>/dev/null; then \
-		echo "installing libhdf5-dev and libopenblas-dev (HDF5 and OpenBLAS C libraries) ..." >&2; \
+	@if ! pkg-config --exists hdf5-serial 2>/dev/null || ! pkg-config --exists openblas 2>/dev/null || ! command -v rsvg-convert >/dev/null; then \
+		echo "installing libhdf5-dev, libopenblas-dev (HDF5 and OpenBLAS C libraries) and librsvg2-bin (the plot tests' SVG renderer) ..." >&2; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev pkg-config >/dev/null; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev libopenblas-dev pkg-config librsvg2-bin >/dev/null; \
 	fi
 
 build: deps

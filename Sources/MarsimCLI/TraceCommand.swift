@@ -32,7 +32,7 @@ public struct TraceCommand: ParsableCommand {
     public var plot: String?
 
     @Option(help: "Tokens shown in the raster.")
-    public var plotTokens: Int = 4
+    public var plotTokens: Int = 16
 
     public init() {}
 

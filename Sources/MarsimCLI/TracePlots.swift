@@ -6,37 +6,65 @@ import MarsimTrace
 /// The pictures `marsim trace --plot` draws.
 enum TracePlots {
     /// A spike raster of the first `tokens` tokens: every spiking site's neurons stacked as row groups
-    /// in schedule order, + and − spikes in two colours. The reader has checked every event (node id
-    /// below the site's neurons, finite non-negative timestamp) and every position, so the arithmetic
-    /// below cannot overflow.
+    /// in schedule order, + and − spikes in two colours, a dashed line where each token starts.
+    ///
+    /// The x axis counts each site's own ticks — token k's tick t is at k·T + t for every site — so
+    /// the sites' columns line up and the raster is not mostly empty: in the trace's time line site s
+    /// of token k ticks at ((k·S + s)·T + t) × the tick period, and only one site is active at a time.
+    /// The caption says so. The reader has checked every event, so the arithmetic cannot overflow.
     static func raster(reader: TraceReader, tokens: Int) throws -> SVGDocument {
         let shown = 0..<min(tokens, reader.tokensWritten)
-        let schedule = reader.metadata.schedule
-        var events: [SpikeRaster.Event] = []
+        let metadata = reader.metadata
+        let T = metadata.schedule.timesteps
         var groups: [SpikeRaster.RowGroup] = []
-        var offset = 0
-        for (site, name) in reader.metadata.spikingSites.map(\.name).enumerated() {
-            let neurons = reader.metadata.thresholds[site].count
-            let e = try reader.events(population: name, tokens: shown)
-            for k in 0..<e.count {
-                guard let node = Int(exactly: e.nodeIDs[k]), node < neurons else {
-                    throw CLIError("\(reader.path): \(name) has an event of neuron \(e.nodeIDs[k]), but the site lists \(neurons) neurons")
+        var offsets: [Int] = []
+        var rows = 0
+        for (site, name) in metadata.spikingSites.map(\.name).enumerated() {
+            let neurons = metadata.thresholds[site].count
+            groups.append(SpikeRaster.RowGroup(name: name, rows: rows..<(rows + neurons)))
+            offsets.append(rows)
+            rows += neurons
+        }
+        var events: [SpikeRaster.Event] = []
+        for k in shown {
+            for site in try reader.spikes(token: k) where site.site < offsets.count {
+                let neurons = metadata.thresholds[site.site].count
+                for e in 0..<site.count {
+                    guard Int(site.channels[e]) < neurons else {
+                        throw CLIError("\(reader.path): \(groups[site.site].name) has an event of neuron \(site.channels[e]), but the site lists \(neurons) neurons")
+                    }
+                    events.append(SpikeRaster.Event(timeMs: Double(k * T + Int(site.ticks[e])) + 0.5,
+                                                    row: offsets[site.site] + Int(site.channels[e]), polarity: site.polarity[e]))
                 }
-                events.append(SpikeRaster.Event(timeMs: e.timestampsMs[k], row: offset + node, polarity: e.polarity[k]))
             }
-            groups.append(SpikeRaster.RowGroup(name: name, rows: offset..<(offset + neurons)))
-            offset += neurons
         }
-        var range = 0...schedule.tickPeriodMs
-        if !shown.isEmpty {
-            let positions = try reader.positions()
-            let first = Double(schedule.globalTick(token: positions[shown.lowerBound], site: 0, tick: 0)) * schedule.tickPeriodMs
-            let end = Double(schedule.globalTick(token: positions[shown.upperBound - 1] + 1, site: 0, tick: 0)) * schedule.tickPeriodMs
-            if first.isFinite, end.isFinite, end > first { range = first...end }
+        let ids = try reader.tokenIDs()
+        let boundaries = shown.map { k in
+            SpikeRaster.Boundary(timeMs: Double(k * T), label: tokenLabel(ids[k], vocabulary: metadata.checkpoint.shape.vocabSize))
         }
-        return SpikeRaster(title: "Spikes of \(shown.count) token\(shown.count == 1 ? "" : "s") (T = \(schedule.timesteps), \(groups.count) sites)",
-                           events: events, rowCount: max(offset, 1), groups: groups,
-                           timeRangeMs: range, dotSize: 1.6, width: 900, height: 640).render()
+        let window = 0...Double(max(1, shown.count * T))
+        let checkpoint = (metadata.checkpoint.path as NSString).lastPathComponent
+        let caption = "marsim \(metadata.marsimVersion) · \(checkpoint) (hash \(metadata.checkpoint.contentHash.prefix(8))) · "
+            + "tokens \(shown.lowerBound)–\(max(shown.lowerBound, shown.upperBound - 1)) of \(reader.tokensWritten) · T = \(T), placement \(metadata.placement) · "
+            + "thresholds: \(metadata.thresholdSource) · x: each site's own ticks; in the trace site s of token k ticks at "
+            + "((k·\(metadata.schedule.sitesPerToken) + s)·\(T) + t) × \(ValueFormat.compact(metadata.schedule.tickPeriodMs)) ms"
+        return SpikeRaster(title: "Spikes of \(shown.count) token\(shown.count == 1 ? "" : "s") (T = \(T), \(groups.count) sites)",
+                           xLabel: "tick (T = \(T) per token and site)", events: events, rowCount: max(rows, 1), groups: groups,
+                           timeRangeMs: window, dotSize: 2, width: 900, height: 640, boundaries: boundaries,
+                           caption: caption).render()
+    }
+
+    /// A token as a short label: a byte-level model's byte as a quoted character (whitespace made
+    /// visible), else its id.
+    static func tokenLabel(_ id: Int, vocabulary: Int) -> String {
+        guard vocabulary <= 256, let scalar = Unicode.Scalar(id) else { return "#\(id)" }
+        switch id {
+        case 32: return "'␣'"
+        case 10: return "'↵'"
+        case 9: return "'⇥'"
+        case 33...126: return "'\(Character(scalar))'"
+        default: return String(format: "0x%02X", id)
+        }
     }
 
     /// Firing rate per spiking site.

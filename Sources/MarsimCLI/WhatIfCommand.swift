@@ -222,7 +222,12 @@ public struct WhatIfCommand: ParsableCommand {
             }
         }
         progress.finish()
-        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL).write()
+        let checkpointName = (checkpointOptions.resolvedDirectory().path as NSString).lastPathComponent
+        let caption = "marsim \(marsimVersion) · \(checkpointName) · \(tokens.count) tokens of \((textFile as NSString).lastPathComponent) · "
+            + "thresholds \(calibrationRule.rawValue)-calibrated on \(((calibrationText ?? textFile) as NSString).lastPathComponent) "
+            + "(\(calibrationTokens.count) tokens)"
+        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
+                         caption: caption).write()
         if interrupted {
             note("interrupted: \(rows.count) of \(configurations.count) configurations finished and are in the results; "
                  + "the trace of the one running is kept, marked incomplete")

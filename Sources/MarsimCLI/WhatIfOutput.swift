@@ -12,6 +12,8 @@ struct WhatIfOutput {
     /// File-name forms of `profiles` (sanitised: a profile's name is text from its file).
     let profileFiles: [String]
     let out: URL
+    /// Provenance printed under every plot (marsim, checkpoint, text, calibration); the profile is added per plot.
+    var caption: String? = nil
 
     static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio"
 
@@ -103,10 +105,10 @@ struct WhatIfOutput {
         return ScatterChart(
             title: "Energy vs fidelity — \(profile)",
             xLabel: usesBitsPerByte ? "bits per byte (lower is better)" : "KL(dense ‖ spiking), nats",
-            yLabel: "joules per token", xScale: .linear, yScale: .log,
+            yLabel: "energy per token", xScale: .linear, yScale: .log,
             series: order.map { .init(name: "placement \($0)", points: groups[$0]!, connected: true) },
             highlights: [.init(name: "dense", x: denseX, y: dense.reports[p].joulesPerToken)],
-            width: 760, height: 480).render()
+            width: 760, height: 480, yUnit: "J", caption: plotCaption(profile: profile)).render()
     }
 
     /// Stacked J/token by cost group per configuration (dense first) for one profile.
@@ -115,7 +117,13 @@ struct WhatIfOutput {
             let r = row.reports[p]
             return .init(label: label(row), values: Self.segments.map { $0.1.reduce(0) { $0 + r.joulesPerToken(of: $1) } })
         }
-        return StackedBarChart(title: "Energy per token by cost kind — \(profiles[p])", yLabel: "joules per token",
-                               segmentNames: Self.segments.map(\.0), bars: bars, width: max(640, Double(bars.count) * 70 + 200), height: 480).render()
+        return StackedBarChart(title: "Energy per token by cost kind — \(profiles[p])", yLabel: "energy per token",
+                               segmentNames: Self.segments.map(\.0), bars: bars, width: max(640, Double(bars.count) * 70 + 200), height: 480,
+                               unit: "J", caption: plotCaption(profile: profiles[p])).render()
+    }
+
+    /// The caption of one profile's plots: the study's provenance plus the profile.
+    private func plotCaption(profile: String) -> String? {
+        caption.map { $0 + " · profile \(profile)" }
     }
 }

@@ -51,7 +51,8 @@ struct ChartTests {
         let texts = bars.flatMap { $0.elements(forName: "text") }.compactMap(\.stringValue)
         #expect(texts.contains("1.29") && texts.contains("dense"))
         let legend = try #require(try elements(withClass: "legend", in: doc).first)
-        #expect(legend.elements(forName: "text").count == chart.segmentNames.count)
+        let present = chart.segmentNames.indices.filter { i in chart.bars.contains { i < $0.values.count && $0.values[i] > 0 } }
+        #expect(legend.elements(forName: "text").count == present.count, "an all-zero segment is left out of the legend")
         // Tooltips name bar, segment and value.
         #expect(bars[0].elements(forName: "rect")[0].elements(forName: "title").first?.stringValue?.hasPrefix("dense · mac") == true)
     }
@@ -103,15 +104,24 @@ struct ChartTests {
         #expect(HorizontalBarChart.shortened(String(repeating: "x", count: 50)).count == 40)
     }
 
-    @Test("every chart renders with rsvg-convert when it is installed")
+    static let rsvgConvert = "/usr/bin/rsvg-convert"
+
+    /// The width and height in a PNG's IHDR chunk.
+    static func pngSize(_ data: Data) -> (Int, Int)? {
+        guard data.count >= 24, data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { return nil }
+        let be = { (o: Int) in data[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be(16), be(20))
+    }
+
+    @Test("every chart renders with rsvg-convert (librsvg, installed by make) to a PNG of the SVG's size",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: rsvgConvert), "rsvg-convert missing: apt-get install librsvg2-bin"))
     func rsvg() throws {
-        let tool = "/usr/bin/rsvg-convert"
-        guard FileManager.default.isExecutableFile(atPath: tool) else { return }
+        let tool = Self.rsvgConvert
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marsim-plot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let docs = [SampleCharts.scatter.render(), SampleCharts.stacked.render(), SampleCharts.raster.render(),
-                    SampleCharts.hbar.render()]
+                    SampleCharts.hbar.render(), ReadabilityTests.whatIf.render()]
         for (i, doc) in docs.enumerated() {
             let svg = dir.appendingPathComponent("\(i).svg"), png = dir.appendingPathComponent("\(i).png")
             try doc.write(toFile: svg.path)
@@ -121,7 +131,8 @@ struct ChartTests {
             try process.run()
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
-            #expect(FileManager.default.fileExists(atPath: png.path))
+            let size = FileManager.default.contents(atPath: png.path).flatMap(Self.pngSize)
+            #expect(size.map { $0 == (Int(doc.width.rounded()), Int(doc.height.rounded())) } == true, "\(String(describing: size))")
         }
     }
 }

@@ -23,8 +23,11 @@ public struct Tick: Sendable, Equatable {
 
 /// Maps a data interval onto a pixel interval and chooses readable ticks for it.
 ///
-/// The data interval is widened to "nice" bounds: multiples of the tick step (linear) or whole decades
-/// (log), so the axis starts and ends on a labelled tick.
+/// By default the data interval is widened to "nice" bounds: multiples of the tick step (linear) or
+/// whole decades (log), so the axis starts and ends on a labelled tick. A `tight` scale instead ends
+/// just beyond the data (by `padding`) and puts its ticks inside, so the axes never run far past
+/// the data. With a `unit`, tick labels carry SI prefixes (`200 µJ`, `1.4 mJ`) instead of
+/// scientific notation.
 public struct Scale: Sendable, Equatable {
     public var kind: AxisScale
     /// The (widened) data interval.
@@ -35,6 +38,10 @@ public struct Scale: Sendable, Equatable {
     public var rangeEnd: Double
     /// Linear tick step (unused for log scales).
     public private(set) var step: Double = 1
+    /// The unit tick labels are written in, with SI prefixes; nil writes plain numbers.
+    public var unit: String?
+    /// Whether the interval ends at the padded data rather than at nice bounds.
+    public private(set) var tight = false
 
     /// A scale covering `values` (non-finite values ignored; for log, values ≤ 0 ignored too).
     ///
@@ -43,9 +50,13 @@ public struct Scale: Sendable, Equatable {
     ///   - targetTickCount: about how many intervals the linear axis should have.
     ///   - padding: for linear scales, widen the data interval by this fraction of its span on each side
     ///     before rounding (so points do not sit on the frame); never across zero.
+    ///   - unit: write tick labels with SI prefixes and this unit (e.g. "J").
+    ///   - tight: end the interval at the padded data instead of widening it to nice bounds.
     public init(_ kind: AxisScale, covering values: [Double], range: (Double, Double), includeZero: Bool = false,
-                targetTickCount: Int = 5, padding: Double = 0) {
+                targetTickCount: Int = 5, padding: Double = 0, unit: String? = nil, tight: Bool = false) {
         self.kind = kind
+        self.unit = unit
+        self.tight = tight
         rangeStart = range.0
         rangeEnd = range.1
         var data = values.filter(\.isFinite)
@@ -65,8 +76,15 @@ public struct Scale: Sendable, Equatable {
                 hi = hi <= 0 ? min(0, hi + pad) : hi + pad
             }
             step = Self.niceStep(span: hi - lo, count: max(1, targetTickCount))
-            lower = (lo / step).rounded(.down) * step
-            upper = (hi / step).rounded(.up) * step
+            lower = tight ? lo : (lo / step).rounded(.down) * step
+            upper = tight ? hi : (hi / step).rounded(.up) * step
+        case .log where tight && !data.isEmpty:
+            // Pad in decades: `padding` of the span, at least 0.05 decade; a single value gets ±0.5.
+            var lo = log10(data.min()!), hi = log10(data.max()!)
+            if hi - lo < 1e-9 { lo -= 0.5; hi += 0.5 }
+            let pad = max(0.05, (hi - lo) * padding)
+            lower = pow(10, lo - pad)
+            upper = pow(10, hi + pad)
         case .log:
             let lo = data.min() ?? 1, hi = data.max() ?? 10
             var lowDecade = log10(lo).rounded(.down), highDecade = log10(hi).rounded(.up)
@@ -98,12 +116,16 @@ public struct Scale: Sendable, Equatable {
     public func ticks() -> [Tick] {
         switch kind {
         case .linear:
-            let first = Int((lower / step).rounded()), last = Int((upper / step).rounded())
-            let maxAbs = max(abs(lower), abs(upper))
+            let slack = step * 1e-9
+            let first = Int(((lower - slack) / step).rounded(.up)), last = Int(((upper + slack) / step).rounded(.down))
+            guard first <= last else { return [] }
+            let maxAbs = max(abs(Double(first) * step), abs(Double(last) * step), step)
             return (first...last).map { k in
                 let v = Double(k) * step
-                return Tick(value: v, label: Self.linearLabel(v, step: step, maxAbs: maxAbs), isMajor: true)
+                return Tick(value: v, label: label(v, maxAbs: maxAbs), isMajor: true)
             }
+        case .log where tight:
+            return tightLogTicks()
         case .log:
             let lowDecade = Int(log10(lower).rounded()), highDecade = Int(log10(upper).rounded())
             let decades = highDecade - lowDecade
@@ -111,17 +133,59 @@ public struct Scale: Sendable, Equatable {
             var ticks: [Tick] = []
             for d in lowDecade...highDecade {
                 let major = pow(10, Double(d))
-                ticks.append(Tick(value: major, label: (d - lowDecade) % labelEvery == 0 ? Self.powerOfTen(d) : nil,
+                ticks.append(Tick(value: major, label: (d - lowDecade) % labelEvery == 0 ? logLabel(d) : nil,
                                   isMajor: true))
                 guard d < highDecade, decades <= 6 else { continue }
                 for m in 2...9 {
-                    let label = decades == 1 && (m == 2 || m == 5) ? Self.linearLabel(Double(m) * major, step: major,
-                                                                                      maxAbs: major * 10) : nil
+                    let label = decades == 1 && (m == 2 || m == 5)
+                        ? unit.map { ValueFormat.si(Double(m) * major, unit: $0) }
+                            ?? Self.linearLabel(Double(m) * major, step: major, maxAbs: major * 10)
+                        : nil
                     ticks.append(Tick(value: Double(m) * major, label: label, isMajor: false))
                 }
             }
             return ticks
         }
+    }
+
+    /// Ticks of a tight log axis: powers of ten inside the interval (labelled), 2…9 × 10^d as minor
+    /// ticks; over two decades or less, 2× and 5× are labelled too.
+    private func tightLogTicks() -> [Tick] {
+        let lowDecade = Int(log10(lower).rounded(.down)), highDecade = Int(log10(upper).rounded(.up))
+        let inside = { (v: Double) in v >= self.lower * (1 - 1e-9) && v <= self.upper * (1 + 1e-9) }
+        let majors = (lowDecade...highDecade).filter { inside(pow(10, Double($0))) }
+        let decades = highDecade - lowDecade
+        let labelEvery = max(1, Int((Double(decades) / 8).rounded(.up)))
+        var ticks: [Tick] = []
+        for d in lowDecade...highDecade {
+            let major = pow(10, Double(d))
+            if inside(major) {
+                ticks.append(Tick(value: major, label: (d - lowDecade) % labelEvery == 0 ? logLabel(d) : nil, isMajor: true))
+            }
+            guard decades <= 6 else { continue }
+            for m in 2...9 where inside(Double(m) * major) {
+                let labelled = (majors.count < 2 || log10(upper / lower) <= 2) && (m == 2 || m == 5)
+                let v = Double(m) * major
+                ticks.append(Tick(value: v, label: labelled ? unit.map { ValueFormat.si(v, unit: $0) } ?? ValueFormat.compact(v) : nil,
+                                  isMajor: false))
+            }
+        }
+        return ticks
+    }
+
+    /// A linear tick label: SI-prefixed with the unit (one prefix for the whole axis), else plain.
+    private func label(_ v: Double, maxAbs: Double) -> String {
+        guard let unit else { return Self.linearLabel(v, step: step, maxAbs: maxAbs) }
+        if abs(v) < step * 1e-6 { return "0" }
+        let p = ValueFormat.prefixExponent(maxAbs)
+        let stepExponent = Int((log10(step) + 1e-9).rounded(.down))
+        let text = String(format: "%.\(max(0, p - stepExponent))f", v / pow(10, Double(p)))
+        return text + " " + (ValueFormat.prefixes[p] ?? "") + unit
+    }
+
+    /// The label of 10^d: SI-prefixed with the unit (`100 µJ`), else `10⁻⁴`.
+    private func logLabel(_ d: Int) -> String {
+        unit.map { ValueFormat.si(pow(10, Double(d)), unit: $0) } ?? Self.powerOfTen(d)
     }
 
     // MARK: - Nice numbers and labels

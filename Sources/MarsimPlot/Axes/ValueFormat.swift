@@ -17,6 +17,31 @@ public enum ValueFormat {
         return trimmed(String(format: "%.\(decimals)f", v))
     }
 
+    /// The SI prefixes from pico to giga, by power of ten.
+    static let prefixes: [Int: String] = [-12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G"]
+
+    /// The power of ten (a multiple of 3 in −12…9) whose prefix writes `magnitude` with 1–3 integer digits.
+    public static func prefixExponent(_ magnitude: Double) -> Int {
+        guard magnitude > 0, magnitude.isFinite else { return 0 }
+        let e = Int((log10(magnitude) + 1e-9).rounded(.down))
+        return min(9, max(-12, Int((Double(e) / 3).rounded(.down)) * 3))
+    }
+
+    /// `v` with an SI prefix and `unit`, three significant digits: `699 µJ`, `1.31 mJ`, `0 J`.
+    public static func si(_ v: Double, unit: String) -> String {
+        guard v.isFinite else { return String(v) }
+        if v == 0 { return "0 " + unit }
+        var p = prefixExponent(abs(v))
+        var m = v / pow(10, Double(p))
+        // Rounding to three digits may reach 1000 (999.7 µ → 1.00 m).
+        if abs(Double(String(format: "%.\(max(0, 2 - Int(log10(abs(m)).rounded(.down))))f", m)) ?? m) >= 1000, p < 9 {
+            p += 3
+            m = v / pow(10, Double(p))
+        }
+        let decimals = max(0, 2 - Int(log10(abs(m)).rounded(.down)))
+        return trimmed(String(format: "%.\(decimals)f", m)) + " " + (prefixes[p] ?? "") + unit
+    }
+
     /// `v` as a percentage with one decimal, e.g. `11.8%`.
     public static func percent(_ v: Double) -> String {
         guard v.isFinite else { return String(v) }

@@ -52,12 +52,25 @@ public struct ScatterChart: Sendable, Equatable {
     public var yScale: AxisScale
     public var series: [Series]
     public var highlights: [Highlight]
-    /// Canvas size in pixels.
+    /// Canvas size in pixels (a caption adds its lines below).
     public var width: Double
     public var height: Double
+    /// Units of the axes' tick labels, written with SI prefixes (e.g. "J" → `200 µJ`); nil: plain numbers.
+    public var xUnit: String?
+    public var yUnit: String?
+    /// Axes end just beyond the data instead of at nice bounds.
+    public var tightAxes: Bool
+    /// Points far right of the rest (x above Q3 + 3 × IQR, with at least four points) are drawn in a
+    /// strip beyond a break in the x axis, with their value written under it, instead of squashing
+    /// every other point into a corner.
+    public var breakOutliers: Bool
+    /// Provenance under the chart (tool, checkpoint, tokens, profile).
+    public var caption: String?
 
     public init(title: String, xLabel: String, yLabel: String, xScale: AxisScale = .linear, yScale: AxisScale = .linear,
-                series: [Series], highlights: [Highlight] = [], width: Double = 640, height: Double = 420) {
+                series: [Series], highlights: [Highlight] = [], width: Double = 640, height: Double = 420,
+                xUnit: String? = nil, yUnit: String? = nil, tightAxes: Bool = true, breakOutliers: Bool = true,
+                caption: String? = nil) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -67,74 +80,142 @@ public struct ScatterChart: Sendable, Equatable {
         self.highlights = highlights
         self.width = width
         self.height = height
+        self.xUnit = xUnit
+        self.yUnit = yUnit
+        self.tightAxes = tightAxes
+        self.breakOutliers = breakOutliers
+        self.caption = caption
     }
+
+    /// The x above which points are outliers (Q3 + 3 × IQR of every finite x), or nil when no point
+    /// is that far out or there are fewer than four points.
+    static func outlierFence(_ values: [Double]) -> Double? {
+        let xs = values.filter(\.isFinite).sorted()
+        guard xs.count >= 4 else { return nil }
+        func quantile(_ q: Double) -> Double {
+            let h = q * Double(xs.count - 1), i = Int(h.rounded(.down))
+            return i + 1 < xs.count ? xs[i] + (h - Double(i)) * (xs[i + 1] - xs[i]) : xs[i]
+        }
+        let q3 = quantile(0.75), iqr = q3 - quantile(0.25)
+        let fence = q3 + 3 * max(iqr, abs(q3) * 0.05)
+        return xs.last! > fence ? fence : nil
+    }
+
+    /// Width of the outlier strip beyond the axis break.
+    static let stripWidth = 64.0
 
     /// Draws the chart. Points a log axis cannot show (≤ 0) and non-finite points are left out.
     public func render() -> SVGDocument {
-        let allPoints = series.flatMap(\.points) + highlights.map(\.point)
+        let canShowX = { (v: Double) in v.isFinite && (self.xScale == .linear || v > 0) }
+        let canShowY = { (v: Double) in v.isFinite && (self.yScale == .linear || v > 0) }
+        let shown = { (p: Point) in canShowX(p.x) && canShowY(p.y) }
+        let visible = series.map { $0.points.filter(shown) }
+        let shownHighlights = highlights.filter { shown($0.point) }
+        let allPoints = visible.flatMap { $0 } + shownHighlights.map(\.point)
+        let fence = breakOutliers && xScale == .linear ? Self.outlierFence(allPoints.map(\.x)) : nil
+        let isOutlier = { (p: Point) in fence.map { p.x > $0 } ?? false }
         let colors = series.enumerated().map { $1.color ?? Palette.color($0) }
-        let legend = Legend(items: series.enumerated().map {
-            Legend.Item(label: $1.name, color: colors[$0], swatch: $1.connected ? .lineAndDot : .circle)
-        } + highlights.map { Legend.Item(label: $0.name, color: Palette.highlight, swatch: .diamond) })
+        // The legend lists only what is drawn.
+        let legend = Legend(items: series.indices.filter { !visible[$0].isEmpty }.map {
+            Legend.Item(label: series[$0].name, color: colors[$0], swatch: series[$0].connected ? .lineAndDot : .circle)
+        } + shownHighlights.map { Legend.Item(label: $0.name, color: Palette.highlight, swatch: .diamond) })
 
         // Lay out with a provisional y scale to size the tick labels, then build the final scales.
-        let provisionalY = Scale(yScale, covering: allPoints.map(\.y), range: (1, 0))
+        let ys = allPoints.map(\.y)
+        let provisionalY = Scale(yScale, covering: ys, range: (1, 0), padding: 0.06, unit: yUnit, tight: tightAxes)
         let marginLeft = AxisRenderer.leftLabelWidth(provisionalY) + 26
+        let strip = fence == nil ? 0 : Self.stripWidth
         let area = PlotArea(canvasWidth: width, canvasHeight: height, marginLeft: marginLeft, marginTop: 40,
-                            marginRight: 20 + legend.width, marginBottom: 56)
-        let x = Scale(xScale, covering: allPoints.map(\.x), range: (area.left, area.right), padding: 0.04)
-        let y = Scale(yScale, covering: allPoints.map(\.y), range: (area.bottom, area.top), padding: 0.04)
+                            marginRight: 20 + legend.width + strip, marginBottom: 56)
+        let x = Scale(xScale, covering: allPoints.filter { !isOutlier($0) }.map(\.x), range: (area.left, area.right),
+                      padding: 0.04, unit: xUnit, tight: tightAxes)
+        let y = Scale(yScale, covering: ys, range: (area.bottom, area.top), padding: 0.06, unit: yUnit, tight: tightAxes)
+        let stripX = area.right + strip / 2
+        let px = { (p: Point) in isOutlier(p) ? stripX : x.map(p.x) }
+        let py = { (p: Point) in y.map(p.y) }
+        let plotRight = area.right + strip
 
         var doc = SVGDocument(width: width, height: height, title: title)
         doc.append(ChartTitle.render(title, width: width))
         doc.append(AxisRenderer.left(y, area: area, title: yLabel, titleOffset: AxisRenderer.leftLabelWidth(y) + 14))
         doc.append(AxisRenderer.bottom(x, area: area, title: xLabel))
+        if let fence {
+            doc.append(Self.outlierStrip(area: area, strip: strip, values: allPoints.filter(isOutlier).map(\.x), fence: fence))
+        }
 
-        for h in highlights where h.guide && y.canShow(h.point.y) {
+        for h in shownHighlights where h.guide {
             let gy = y.map(h.point.y)
-            doc.append(.line(x1: area.left, y1: gy, x2: area.right, y2: gy, stroke: Palette.highlight, width: 1,
+            doc.append(.line(x1: area.left, y1: gy, x2: plotRight, y2: gy, stroke: Palette.highlight, width: 1,
                              [("stroke-dasharray", "5 4"), ("stroke-opacity", "0.6"), ("class", "guide")]))
         }
-        // Reserve every marker first, then place labels (highlights first) around them.
-        var placer = LabelPlacer(bounds: area)
-        let visible = series.map { $0.points.filter { x.canShow($0.x) && y.canShow($0.y) } }
-        let shownHighlights = highlights.filter { x.canShow($0.point.x) && y.canShow($0.point.y) }
-        for p in visible.joined() { placer.reserve(x: x.map(p.x), y: y.map(p.y), r: 4) }
-        for h in shownHighlights { placer.reserve(x: x.map(h.point.x), y: y.map(h.point.y), r: 7) }
-        let highlightLabels = shownHighlights.map {
-            placer.place($0.name, x: x.map($0.point.x), y: y.map($0.point.y), size: 11, gap: 9)
+        // Reserve every marker and line first, then place labels (highlights first) around them.
+        var placer = LabelPlacer(bounds: PlotArea(left: area.left, top: area.top, width: plotRight - area.left, height: area.height))
+        for p in visible.joined() { placer.reserve(x: px(p), y: py(p), r: 5) }
+        for h in shownHighlights { placer.reserve(x: px(h.point), y: py(h.point), r: 8) }
+        for (i, s) in series.enumerated() where s.connected {
+            for (a, b) in zip(visible[i], visible[i].dropFirst()) {
+                placer.reserveSegment(x1: px(a), y1: py(a), x2: px(b), y2: py(b))
+            }
         }
+        let highlightLabels = shownHighlights.map { placer.place($0.name, x: px($0.point), y: py($0.point), size: 11, gap: 11) }
 
         for (i, s) in series.enumerated() {
-            let shown = visible[i]
+            let shownPoints = visible[i]
             var parts: [SVGElement] = []
-            if s.connected && shown.count > 1 {
-                let d = shown.enumerated().map { j, p in
-                    (j == 0 ? "M" : "L") + svgNumber(x.map(p.x)) + " " + svgNumber(y.map(p.y))
-                }.joined()
-                parts.append(.path(d, fill: "none", [("stroke", colors[i]), ("stroke-width", "1.5")]))
+            if s.connected && shownPoints.count > 1 {
+                for (a, b) in zip(shownPoints, shownPoints.dropFirst()) {
+                    // A segment into or out of the outlier strip crosses the axis break: dashed.
+                    let broken = isOutlier(a) != isOutlier(b)
+                    parts.append(.line(x1: px(a), y1: py(a), x2: px(b), y2: py(b), stroke: colors[i], width: 1.5,
+                                       broken ? [("stroke-dasharray", "3 3")] : []))
+                }
             }
-            for p in shown {
-                parts.append(.circle(cx: x.map(p.x), cy: y.map(p.y), r: 4, fill: colors[i],
-                                     [("stroke", "#ffffff"), ("stroke-width", "1")]))
+            for p in shownPoints {
+                parts.append(.circle(cx: px(p), cy: py(p), r: 4, fill: colors[i], [("stroke", "#ffffff"), ("stroke-width", "1")]))
             }
-            for p in shown {
+            for p in shownPoints {
                 guard let label = p.label else { continue }
-                let spot = placer.place(label, x: x.map(p.x), y: y.map(p.y), size: 10, gap: 6)
-                parts.append(.text(label, x: spot.x, y: spot.y, anchor: spot.anchor, size: 10, [("fill", "#333333")]))
+                let spot = placer.place(label, x: px(p), y: py(p), size: 10, gap: 7)
+                if let end = spot.leader {
+                    parts.append(.line(x1: px(p), y1: py(p), x2: end.x, y2: end.y, stroke: "#999999", width: 0.75, [("class", "leader")]))
+                }
+                parts.append(.text(label, x: spot.x, y: spot.y, anchor: spot.anchor, size: 10, [("fill", "#333333"), ("class", "point-label")]))
             }
             doc.append(.group(parts, [("class", "series")]))
         }
         for (h, spot) in zip(shownHighlights, highlightLabels) {
-            let px = x.map(h.point.x), py = y.map(h.point.y)
-            doc.append(.group([
-                .path(Marker.diamond(cx: px, cy: py, r: 7), fill: Palette.highlight, [("stroke", "#ffffff")]),
-                .text(h.name, x: spot.x, y: spot.y, anchor: spot.anchor, size: 11,
-                      [("fill", Palette.highlight), ("font-weight", "bold")]),
-            ], [("class", "highlight")]))
+            let hx = px(h.point), hy = py(h.point)
+            var parts: [SVGElement] = [.path(Marker.diamond(cx: hx, cy: hy, r: 7), fill: Palette.highlight, [("stroke", "#ffffff")])]
+            if let end = spot.leader {
+                parts.append(.line(x1: hx, y1: hy, x2: end.x, y2: end.y, stroke: "#999999", width: 0.75, [("class", "leader")]))
+            }
+            parts.append(.text(h.name, x: spot.x, y: spot.y, anchor: spot.anchor, size: 11,
+                               [("fill", Palette.highlight), ("font-weight", "bold"), ("class", "point-label")]))
+            doc.append(.group(parts, [("class", "highlight")]))
         }
-        doc.append(legend.render(x: area.right, y: area.top))
+        doc.append(legend.render(x: plotRight, y: area.top))
+        doc.appendCaption(caption)
         return doc
+    }
+
+    /// The strip beyond the x axis's break: a break mark (two slanted strokes) on the axis, the
+    /// strip's own axis segment and the outliers' value range written under it.
+    static func outlierStrip(area: PlotArea, strip: Double, values: [Double], fence: Double) -> SVGElement {
+        let left = area.right + 6, right = area.right + strip, y = area.bottom
+        let lo = values.min() ?? fence, hi = values.max() ?? fence
+        let text = lo == hi ? ValueFormat.compact(lo) : ValueFormat.compact(lo) + "–" + ValueFormat.compact(hi)
+        let mark = { (cx: Double) -> SVGElement in
+            .line(x1: cx - 3, y1: y + 5, x2: cx + 3, y2: y - 5, stroke: AxisRenderer.axisColor, width: 1.2)
+        }
+        return .group([
+            .line(x1: left, y1: y, x2: right, y2: y, stroke: AxisRenderer.axisColor),
+            .rect(x: area.right + 1, y: y - 6, width: 4, height: 12, fill: "#ffffff"),
+            mark(area.right + 1), mark(area.right + 5),
+            .line(x1: (left + right) / 2, y1: y, x2: (left + right) / 2, y2: y + AxisRenderer.tickLength, stroke: AxisRenderer.axisColor),
+            .text(text, x: (left + right) / 2, y: y + AxisRenderer.tickLength + 13, anchor: "middle", size: 11,
+                  [("fill", AxisRenderer.axisColor)]),
+            .rect(x: left, y: area.top, width: right - left, height: area.height, fill: "#f7f7f7", [("fill-opacity", "0.6")]),
+        ], [("class", "outlier-strip")])
     }
 }
 

@@ -25,6 +25,16 @@ public struct SpikeRaster: Sendable, Equatable {
         }
     }
 
+    /// A vertical separator at time `timeMs` (e.g. where a token starts), labelled above the plot.
+    public struct Boundary: Sendable, Equatable {
+        public var timeMs: Double
+        public var label: String
+        public init(timeMs: Double, label: String) {
+            self.timeMs = timeMs
+            self.label = label
+        }
+    }
+
     public var title: String
     public var xLabel: String
     public var yLabel: String
@@ -38,10 +48,16 @@ public struct SpikeRaster: Sendable, Equatable {
     public var dotSize: Double
     public var width: Double
     public var height: Double
+    /// Separators drawn across the rows (token boundaries), with labels above the plot.
+    public var boundaries: [Boundary]
+    /// Provenance under the chart.
+    public var caption: String?
 
     public init(title: String, xLabel: String = "time (ms)", yLabel: String = "neuron", events: [Event], rowCount: Int,
                 groups: [RowGroup] = [], timeRangeMs: ClosedRange<Double>? = nil, dotSize: Double = 2.5,
-                width: Double = 800, height: Double = 480) {
+                width: Double = 800, height: Double = 480, boundaries: [Boundary] = [], caption: String? = nil) {
+        self.boundaries = boundaries
+        self.caption = caption
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -62,12 +78,13 @@ public struct SpikeRaster: Sendable, Equatable {
             ? TextMetrics.width(String(rows), size: 11) + 12
             : (groups.map { TextMetrics.width($0.name, size: 11) }.max() ?? 0) + 12
         let marginLeft = labelWidth + 26
-        let area = PlotArea(canvasWidth: width, canvasHeight: height, marginLeft: marginLeft, marginTop: 40,
+        let area = PlotArea(canvasWidth: width, canvasHeight: height, marginLeft: marginLeft, marginTop: boundaries.isEmpty ? 40 : 56,
                             marginRight: 20 + legend.width, marginBottom: 56)
         let times = timeRangeMs.map { [$0.lowerBound, $0.upperBound] } ?? events.map(\.timeMs)
         // Inset the time range by a few pixels so dots at the first and last tick do not straddle the frame.
+        // A given window is shown exactly (tight), so the axis does not run past it.
         let x = Scale(.linear, covering: times.isEmpty ? [0, 1] : times, range: (area.left + 4, area.right - 4),
-                      targetTickCount: 8)
+                      targetTickCount: 8, tight: timeRangeMs != nil)
         let rowHeight = area.height / Double(rows)
         let rowY = { (r: Double) in area.top + r * rowHeight }
 
@@ -116,7 +133,23 @@ public struct SpikeRaster: Sendable, Equatable {
         }
         if !positive.isEmpty { doc.append(.path(positive, fill: Palette.positive, [("class", "spikes-positive")])) }
         if !negative.isEmpty { doc.append(.path(negative, fill: Palette.negative, [("class", "spikes-negative")])) }
+        var separators: [SVGElement] = []
+        let shownBoundaries = boundaries.filter { $0.timeMs >= x.lower && $0.timeMs <= x.upper }
+        // Label every boundary when they are far enough apart, else every k-th.
+        let spacing = shownBoundaries.count > 1 ? (x.map(shownBoundaries[1].timeMs) - x.map(shownBoundaries[0].timeMs)) : area.width
+        let widest = shownBoundaries.map { TextMetrics.width($0.label, size: 10) }.max() ?? 0
+        let every = max(1, Int(((widest + 6) / max(spacing, 1)).rounded(.up)))
+        for (i, b) in shownBoundaries.enumerated() {
+            let bx = x.map(b.timeMs)
+            separators.append(.line(x1: bx, y1: area.top - 4, x2: bx, y2: area.bottom, stroke: "#888888", width: 0.75,
+                                    [("stroke-dasharray", "2 2")]))
+            if i % every == 0 {
+                separators.append(.text(b.label, x: bx + 3, y: area.top - 6, anchor: "start", size: 10, [("fill", "#555555")]))
+            }
+        }
+        if !separators.isEmpty { doc.append(.group(separators, [("class", "boundaries")])) }
         doc.append(legend.render(x: area.right, y: area.top))
+        doc.appendCaption(caption)
         return doc
     }
 }

@@ -26,9 +26,15 @@ public struct StackedBarChart: Sendable, Equatable {
     public var colors: [String]?
     public var width: Double
     public var height: Double
+    /// Unit of the values, written with SI prefixes on the axis and the totals (e.g. "J"); nil: plain numbers.
+    public var unit: String?
+    /// Provenance under the chart.
+    public var caption: String?
 
     public init(title: String, yLabel: String, segmentNames: [String], bars: [Bar], showTotals: Bool = true,
-                colors: [String]? = nil, width: Double = 640, height: Double = 420) {
+                colors: [String]? = nil, width: Double = 640, height: Double = 420, unit: String? = nil, caption: String? = nil) {
+        self.unit = unit
+        self.caption = caption
         self.title = title
         self.yLabel = yLabel
         self.segmentNames = segmentNames
@@ -39,7 +45,14 @@ public struct StackedBarChart: Sendable, Equatable {
         self.height = height
     }
 
-    /// Draws the chart. Negative and non-finite values are drawn as 0 (stacking needs non-negative parts).
+    /// A share as a percentage with two significant digits, "<0.1%" below that.
+    static func shareText(_ share: Double) -> String {
+        if share < 0.001 { return "<0.1%" }
+        return share < 0.1 ? String(format: "%.1f%%", share * 100) : String(format: "%.0f%%", share * 100)
+    }
+
+    /// Draws the chart. Negative and non-finite values are drawn as 0 (stacking needs non-negative parts);
+    /// the legend lists only segments that are non-zero in some bar.
     public func render() -> SVGDocument {
         let colorOf = { (i: Int) in self.colors.map { $0[i % $0.count] } ?? Palette.color(i) }
         let clean = bars.map { bar in
@@ -48,12 +61,17 @@ public struct StackedBarChart: Sendable, Equatable {
             }
         }
         let totals = clean.map { $0.reduce(0, +) }
-        let legend = Legend(items: segmentNames.indices.reversed().map {
-            Legend.Item(label: segmentNames[$0], color: colorOf($0))
+        let present = segmentNames.indices.filter { i in clean.contains { $0[i] > 0 } }
+        let grand = totals.reduce(0, +)
+        // Each entry says its share of all bars together, so a segment too thin to see is still accounted for.
+        let legend = Legend(items: present.reversed().map { i in
+            let share = grand > 0 ? clean.reduce(0) { $0 + $1[i] } / grand : 0
+            return Legend.Item(label: segmentNames[i] + " (" + Self.shareText(share) + ")", color: colorOf(i))
         })
+        let format = { (v: Double) in self.unit.map { ValueFormat.si(v, unit: $0) } ?? ValueFormat.compact(v) }
 
         let labels = bars.map { HorizontalBarChart.shortened($0.label) }
-        let provisional = Scale(.linear, covering: totals, range: (1, 0), includeZero: true)
+        let provisional = Scale(.linear, covering: totals, range: (1, 0), includeZero: true, unit: unit)
         var marginLeft = AxisRenderer.leftLabelWidth(provisional) + 26
         var slot = (width - marginLeft - 20 - legend.width) / Double(max(1, bars.count))
         let widestLabel = labels.map { TextMetrics.width($0, size: 11) }.max() ?? 0
@@ -67,7 +85,7 @@ public struct StackedBarChart: Sendable, Equatable {
         let marginBottom = rotate ? 30 + widestLabel * 0.57 : 44
         let area = PlotArea(canvasWidth: width, canvasHeight: height, marginLeft: marginLeft, marginTop: 40,
                             marginRight: 20 + legend.width, marginBottom: marginBottom)
-        let y = Scale(.linear, covering: totals, range: (area.bottom, area.top), includeZero: true)
+        let y = Scale(.linear, covering: totals, range: (area.bottom, area.top), includeZero: true, unit: unit)
 
         var doc = SVGDocument(width: width, height: height, title: title)
         doc.append(ChartTitle.render(title, width: width))
@@ -84,11 +102,11 @@ public struct StackedBarChart: Sendable, Equatable {
                 parts.append(.rect(x: cx - barWidth / 2, y: top, width: barWidth, height: bottom - top, fill: colorOf(i),
                                    [("stroke", "#ffffff"), ("stroke-width", "0.5")]))
                 parts[parts.count - 1].children.append(
-                    SVGElement("title", text: "\(bar.label) · \(segmentNames[i]): \(ValueFormat.compact(v))"))
+                    SVGElement("title", text: "\(bar.label) · \(segmentNames[i]): \(format(v))"))
                 base += v
             }
             if showTotals {
-                parts.append(.text(ValueFormat.compact(totals[b]), x: cx, y: y.map(totals[b]) - 5, anchor: "middle",
+                parts.append(.text(format(totals[b]), x: cx, y: y.map(totals[b]) - 5, anchor: "middle",
                                    size: 10, [("fill", "#333333")]))
             }
             if rotate {
@@ -101,6 +119,7 @@ public struct StackedBarChart: Sendable, Equatable {
             doc.append(.group(parts, [("class", "bar")]))
         }
         doc.append(legend.render(x: area.right, y: area.top))
+        doc.appendCaption(caption)
         return doc
     }
 }
