@@ -134,7 +134,7 @@ struct InspectCommandTests {
     func help() {
         let help = InspectCommand.helpMessage(columns: 200)
         #expect(help.contains("Describe a checkpoint"))
-        #expect(help.contains("marsim inspect --checkpoint ckpt --json"))
+        #expect(help.contains("marsim inspect --checkpoint DIR --json"))
         #expect(help.contains("--checkpoint <dir>") && help.contains("--json"))
     }
 
