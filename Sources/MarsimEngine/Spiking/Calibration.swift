@@ -11,23 +11,36 @@ import MarsimCore
 /// - `mse`: for each channel, try V = k · (the quantile rule) for k ∈ {0.1, 0.2, …, 1.2} and keep the
 ///   one minimising Σ (I − decoded(I))² over the calibration activations, where decoded is what the
 ///   ATMN neuron delivers (Σ_t s_t·V); then multiply by scale. Better fidelity, more spikes.
+/// - `output`: learned per channel, site after site in model order with the earlier sites already
+///   spiking, by gradient descent on the site's output reconstruction error ‖W·decode(I) − W·I‖²
+///   from the quantile rule's thresholds (`SequentialCalibration`, `SiteOutputObjective`; settings
+///   in `output`). Needs the model, not only recorded activations.
 /// A channel whose quantile is 0 uses max |I_i| ÷ T instead; a channel that was always 0 gets V = 1
-/// (its input never reaches it).
+/// (its input never reaches it). Every rule's thresholds are rounded to the log domain
+/// (`ThresholdSet.inLogDomain`), so a threshold file written from them reads back bit for bit.
 public struct CalibrationRule: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case quantile, mse }
+    public enum Kind: String, Sendable, CaseIterable { case quantile, mse, output }
     public var kind: Kind
     /// q in (0, 1].
     public var quantile: Double
     /// Multiplies every threshold.
     public var scale: Float
+    /// The output rule's learning settings (ignored by the other rules).
+    public var output: OutputRuleSettings
 
-    public init(kind: Kind = .quantile, quantile: Double = 0.99, scale: Float = 1) {
+    public init(kind: Kind = .quantile, quantile: Double = 0.99, scale: Float = 1, output: OutputRuleSettings = OutputRuleSettings()) {
         self.kind = kind
         self.quantile = quantile
         self.scale = scale
+        self.output = output
     }
 
-    public var summary: String { "\(kind.rawValue), q \(quantile), ÷T, scale \(scale)" }
+    public var summary: String {
+        switch kind {
+        case .quantile, .mse: "\(kind.rawValue), q \(quantile), ÷T, scale \(scale)"
+        case .output: "output, \(output.summary), from quantile q \(quantile), scale \(scale)"
+        }
+    }
 }
 
 /// A dense runner that also records the inputs of chosen sites.
@@ -71,15 +84,27 @@ public struct CalibrationActivations: Sendable {
 
 extension ThresholdSet {
     /// Calibrates thresholds for `sites` from the dense model's activations on `tokens`.
+    /// The output rule runs `SequentialCalibration` (site by site, earlier sites spiking); the
+    /// others derive every site from the dense activations at once.
     public static func calibrated(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
-                                  rule: CalibrationRule, sourceName: String) throws -> ThresholdSet {
+                                  rule: CalibrationRule, sourceName: String,
+                                  progress: (String) -> Void = { _ in }) throws -> ThresholdSet {
+        guard !tokens.isEmpty else { throw ThresholdError("\(sourceName): calibration text is empty") }
+        if rule.kind == .output {
+            return try SequentialCalibration.run(model: model, tokens: tokens, sites: sites, parameters: parameters, rule: rule,
+                                                 sourceName: sourceName, progress: progress).thresholds
+        }
         let activations = try CalibrationActivations(model: model, tokens: tokens, sites: sites, sourceName: sourceName)
         return try calibrated(from: activations, shape: model.shape, sites: sites, parameters: parameters, rule: rule)
     }
 
-    /// Thresholds for `sites` (each recorded in `activations`) under `parameters` and `rule`.
+    /// Thresholds for `sites` (each recorded in `activations`) under `parameters` and `rule`
+    /// (quantile or mse: the output rule needs the model, see `SequentialCalibration`).
     public static func calibrated(from activations: CalibrationActivations, shape: ModelShape, sites: [AccountingUnit],
                                   parameters: ATMNParameters, rule: CalibrationRule) throws -> ThresholdSet {
+        guard rule.kind != .output else {
+            throw ThresholdError("the output rule learns thresholds site by site on the model; recorded activations are not enough")
+        }
         guard rule.quantile > 0 && rule.quantile <= 1 else { throw ThresholdError("calibration quantile must be in (0, 1], got \(rule.quantile)") }
         var values: [AccountingUnit: [Float]] = [:]
         for site in sites {
@@ -97,6 +122,7 @@ extension ThresholdSet {
             values[site] = v
         }
         return ThresholdSet(values: values, source: "calibrated (\(rule.summary)) on \(activations.sourceName), \(activations.tokenCount) tokens")
+            .inLogDomain()
     }
 
     /// One channel's threshold from its calibration activations.
