@@ -194,21 +194,25 @@ public struct SiteOutputObjective: @unchecked Sendable {
         for k in 0..<(m * F) { r[k] -= x[k] }
         timesGram(r, rows: m, into: q)
         var error = 0.0
-        for k in 0..<(m * F) { error += Double(r[k]) * Double(q[k]) }
+        for t in 0..<m {
+            let rt = r + t * F, qt = q + t * F
+            var row: Float = 0
+            for i in 0..<F { row += rt[i] * qt[i] }
+            error += Double(row)
+        }
         error /= Double(m)
         if wanted {
-            // ∂d/∂a: r unsaturated, d = r + x saturated (straight-through; file header).
-            gradient.withUnsafeMutableBufferPointer { g in
-                for t in 0..<m {
-                    let rt = r + t * F, qt = q + t * F, st = saturated + t * F, xt = x + t * F
-                    for i in 0..<F {
-                        let dd = st[i] ? rt[i] + xt[i] : rt[i]
-                        g[i] += Double(qt[i]) * Double(dd)
-                    }
-                }
-                let scale = 2 / Double(m)
-                for i in 0..<F { g[i] *= scale }
+            // ∂d/∂a: r unsaturated, d = r + x saturated (straight-through; file header). Per channel
+            // in Float over the tokens in order (deterministic), then scaled.
+            let g = UnsafeMutablePointer<Float>.allocate(capacity: F)
+            defer { g.deallocate() }
+            g.update(repeating: 0, count: F)
+            for t in 0..<m {
+                let rt = r + t * F, qt = q + t * F, st = saturated + t * F, xt = x + t * F
+                for i in 0..<F { g[i] += qt[i] * (st[i] ? rt[i] + xt[i] : rt[i]) }
             }
+            let scale = 2 / Double(m)
+            for i in 0..<F { gradient[i] = Double(g[i]) * scale }
         }
         return (error, gradient)
     }
@@ -217,30 +221,31 @@ public struct SiteOutputObjective: @unchecked Sendable {
 /// Decodes n tokens × F channels through ATMN neurons: `decoded[t·F + i]` = Σ_k s_k·V_i, summed
 /// tick by tick in the order the spiking runner's GEMM delivery adds its events, and
 /// `saturated[t·F + i]` = whether the neuron spiked at every tick (|Σ_k s_k| = T). Each neuron
-/// steps exactly as `atmnEncode` does (DESIGN.md §2; same arithmetic, so the same spikes).
+/// steps exactly as `atmnEncode` does (DESIGN.md §2; same arithmetic, so the same spikes), written
+/// branch-free over a token's channels so it vectorises (adding 0·V when a neuron is silent leaves
+/// the sum as it was).
 ///
 /// - decoded: (n × F) out
 /// - saturated: (n × F) out
 /// - input: (n × F) the activations I
 /// - thresholds: (F) V per channel, all > 0
 func atmnDecode(decoded: UnsafeMutablePointer<Float>, saturated: UnsafeMutablePointer<Bool>, input: UnsafePointer<Float>,
-                thresholds: UnsafePointer<Float>, tokens n: Int, channels F: Int, parameters: ATMNParameters) {
+                thresholds v: UnsafePointer<Float>, tokens n: Int, channels F: Int, parameters: ATMNParameters) {
     let T = parameters.timesteps, tau = parameters.tau, divide = tau != 1
+    let u = UnsafeMutablePointer<Float>.allocate(capacity: max(F, 1))
+    let count = UnsafeMutablePointer<Float>.allocate(capacity: max(F, 1))
+    defer { u.deallocate(); count.deallocate() }
     for t in 0..<n {
         let x = input + t * F, d = decoded + t * F, sat = saturated + t * F
-        for i in 0..<F {
-            let v = thresholds[i]
-            var u: Float = 0, sum: Float = 0
-            var count = 0
-            for k in 0..<T {
-                let h: Float = k == 0 ? x[i] : (divide ? u / tau : u)
-                let s: Float = h >= v ? 1 : (h <= -v ? -1 : 0)
-                u = h - s * v
-                if s != 0 { sum += s * v }
-                count += Int(s)
+        for k in 0..<T {
+            for i in 0..<F {
+                let h: Float = k == 0 ? x[i] : (divide ? u[i] / tau : u[i])
+                let s: Float = (h >= v[i] ? 1 : 0) - (h <= -v[i] ? 1 : 0)
+                u[i] = h - s * v[i]
+                d[i] = k == 0 ? s * v[i] : d[i] + s * v[i]
+                count[i] = k == 0 ? s : count[i] + s
             }
-            d[i] = sum
-            sat[i] = abs(count) == T
         }
+        for i in 0..<F { sat[i] = abs(count[i]) == Float(T) }
     }
 }
