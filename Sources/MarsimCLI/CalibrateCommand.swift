@@ -62,7 +62,10 @@ public struct CalibrateCommand: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: ArgumentHelp("The learned-threshold file to write.", valueName: "file.safetensors"))
-    var out: String
+    var out: String?
+
+    @Option(help: ArgumentHelp("Instead of calibrating, estimate the output rule's time for a model of this shape (tiny or llamba-1b) from steps timed here.", valueName: "shape"))
+    var estimateShape: SyntheticShape?
 
     @Flag(help: "Print the report as one JSON object instead of a table.")
     var json = false
@@ -70,7 +73,13 @@ public struct CalibrateCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard (calibrationText == nil) != (inputIDs == nil) else {
+        if estimateShape != nil {
+            guard out == nil, calibrationText == nil, inputIDs == nil else {
+                throw ValidationError("Please give --estimate-shape alone (it calibrates nothing and writes no file).")
+            }
+        } else if out == nil {
+            throw ValidationError("Please give --out FILE.safetensors for the thresholds.")
+        } else if (calibrationText == nil) == (inputIDs == nil) {
             throw ValidationError("Please give exactly one of --calibration-text or --input-ids.")
         }
         guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
@@ -83,6 +92,8 @@ public struct CalibrateCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
+            if let estimateShape { return try estimate(estimateShape) }
+            let out = self.out!
             var plan = OutputPlan()
             plan.inputs(checkpointOptions)
             plan.input(calibrationText, "--calibration-text file")
@@ -116,6 +127,38 @@ public struct CalibrateCommand: ParsableCommand {
                                            tokens: window.ids.count, out: out, seconds: seconds)
             print(json ? try report.json() : report.table())
         }
+    }
+}
+
+extension CalibrateCommand {
+    /// `--estimate-shape`: the output rule's time on a model of that shape, from steps timed here.
+    func estimate(_ shape: SyntheticShape) throws {
+        let settings = learning.settings
+        let result = CalibrationCostEstimate.measure(shape: shape.modelShape, tokens: calibrationLimit,
+                                                     parameters: ATMNParameters(timesteps: timesteps, tau: tau), settings: settings,
+                                                     threads: threads, progress: note)
+        if json {
+            struct Kind: Encodable { var site: String; var fan_in: Int; var fan_out: Int; var count: Int; var setup_s: Double; var step_s: Double; var site_s: Double }
+            struct Report: Encodable { var shape: String; var tokens: Int; var settings: String; var kinds: [Kind]; var total_s: Double }
+            let report = Report(shape: shape.rawValue, tokens: result.tokens, settings: settings.summary, kinds: result.kinds.map {
+                Kind(site: $0.kind.rawValue, fan_in: $0.fanIn, fan_out: $0.fanOut, count: $0.count, setup_s: $0.setupSeconds,
+                     step_s: $0.secondsPerStep, site_s: $0.secondsPerSite)
+            }, total_s: result.totalSeconds)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        var lines = ["output rule on \(shape.rawValue): \(result.tokens) calibration tokens, \(settings.summary), T \(timesteps), \(threads) threads",
+                     "", "site               fan-in  fan-out  sites  setup s  s/step  s/site",
+                     "-----------------  ------  -------  -----  -------  ------  ------"]
+        for k in result.kinds {
+            lines.append(String(format: "%-17@  %6d  %7d  %5d  %7.2f  %6.3f  %6.1f", k.kind.rawValue as NSString, k.fanIn, k.fanOut, k.count,
+                                k.setupSeconds, k.secondsPerStep, k.secondsPerSite))
+        }
+        lines.append("")
+        lines.append(String(format: "total        %.0f s (%.1f min) for the sites, plus a dense and a site-by-site forward pass over the tokens", result.totalSeconds, result.totalSeconds / 60))
+        print(lines.joined(separator: "\n"))
     }
 }
 

@@ -15,8 +15,8 @@ struct OutputRuleOptions: ParsableArguments {
     @Option(help: "Output rule: optimiser, adam or sgd.")
     var calibrationOptimizer: OutputRuleSettings.Optimizer = .adam
 
-    @Option(help: ArgumentHelp("Output rule: tokens per step drawn at random (0 = every calibration token, deterministic full batch).", valueName: "n"))
-    var calibrationBatch: Int = 0
+    @Option(help: ArgumentHelp("Output rule: tokens per step, drawn from the seed (0 = every calibration token at every step).", valueName: "n"))
+    var calibrationBatch: Int = OutputRuleSettings().batchTokens
 
     @Option(help: ArgumentHelp("Output rule: seed of the mini-batch draws.", valueName: "n"))
     var calibrationSeed: UInt64 = 0
