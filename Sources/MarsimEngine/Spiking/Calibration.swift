@@ -157,36 +157,15 @@ extension ThresholdSet {
 
 extension ThresholdSet {
     /// Thresholds that make the dense model's inputs at `sites` fire at about `firing` (spikes ÷
-    /// neuron updates): the quantile rule's per-channel thresholds times one factor c, found by
-    /// bisection on the firing rate ATMN (tau = 1) gives those inputs, min(T, ⌊|I|/V⌋) spikes each.
-    /// A spiking run's own inputs differ from the dense model's, so its rate is near, not at, the
-    /// target: benchmarks report the rate reached.
+    /// neuron updates) at every site (`ThresholdSteering`). A spiking run's own inputs differ from
+    /// the dense model's, so its rate is near, not at, the target: benchmarks report the rate reached.
     public static func steered(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
                                firing: Double) throws -> ThresholdSet {
         guard firing > 0 && firing < 1 else { throw ThresholdError("the firing target must be in (0, 1), got \(firing)") }
         let activations = try CalibrationActivations(model: model, tokens: tokens, sites: sites, sourceName: "steering")
-        let base = try calibrated(from: activations, shape: model.shape, sites: sites, parameters: parameters, rule: CalibrationRule())
-        let T = parameters.timesteps
-        func rate(_ c: Float) -> Double {
-            var spikes = 0, updates = 0
-            for site in sites {
-                let v = base.values[site]!, samples = activations.samples[site]!
-                for (k, x) in samples.enumerated() {
-                    let ratio = abs(x) / (c * v[k % v.count])
-                    spikes += ratio >= Float(T) ? T : Int(ratio)
-                }
-                updates += samples.count * T
-            }
-            return Double(spikes) / Double(max(updates, 1))
-        }
-        var lo: Float = 1e-3, hi: Float = 1e3
-        for _ in 0..<40 {
-            let mid = (lo * hi).squareRoot()
-            if rate(mid) > firing { lo = mid } else { hi = mid }
-        }
-        let c = (lo * hi).squareRoot()
-        var steered = base.scaled(by: c)
-        steered.source = String(format: "steered to %.1f%% firing (quantile rule × %.3g) on %d tokens", 100 * firing, c, tokens.count)
+        var steered = ThresholdSteering(activations: activations, shape: model.shape, sites: sites, timesteps: parameters.timesteps)
+            .thresholds(rate: firing)
+        steered.source += " on \(tokens.count) tokens"
         return steered
     }
 }
