@@ -153,8 +153,9 @@ extension CalibrateCommand {
                      "", "site               fan-in  fan-out  sites  setup s  s/step  s/site",
                      "-----------------  ------  -------  -----  -------  ------  ------"]
         for k in result.kinds {
-            lines.append(String(format: "%-17@  %6d  %7d  %5d  %7.2f  %6.3f  %6.1f", k.kind.rawValue as NSString, k.fanIn, k.fanOut, k.count,
-                                k.setupSeconds, k.secondsPerStep, k.secondsPerSite))
+            lines.append(k.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
+                         + String(format: "  %6d  %7d  %5d  %7.2f  %6.3f  %6.1f", k.fanIn, k.fanOut, k.count, k.setupSeconds, k.secondsPerStep,
+                                  k.secondsPerSite))
         }
         lines.append("")
         lines.append(String(format: "total        %.0f s (%.1f min) for the sites, plus a dense and a site-by-site forward pass over the tokens", result.totalSeconds, result.totalSeconds / 60))
@@ -244,8 +245,9 @@ struct CalibrationReport: Encodable {
         ]
         for s in sites {
             let change = s.relative_error_before > 0 ? 100 * (s.relative_error_after / s.relative_error_before - 1) : 0
-            lines.append(String(format: "%-24@  %6d  %7d  %17.4f  %6.4f  %+5.0f%%  %7.2f", s.site as NSString, s.fan_in, s.fan_out,
-                                s.relative_error_before, s.relative_error_after, change, s.seconds))
+            lines.append(s.site.padding(toLength: 24, withPad: " ", startingAt: 0)
+                         + String(format: "  %6d  %7d  %17.4f  %6.4f  %+5.0f%%  %7.2f", s.fan_in, s.fan_out, s.relative_error_before,
+                                  s.relative_error_after, change, s.seconds))
         }
         let perSite = sites.isEmpty ? 0 : sites.map(\.seconds).reduce(0, +) / Double(sites.count)
         lines.append("")

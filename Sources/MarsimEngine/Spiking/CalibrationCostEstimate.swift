@@ -31,7 +31,7 @@ public struct CalibrationCostEstimate: Sendable {
 
     /// Measures MAR's four block sites of `shape` with `tokens` calibration tokens.
     public static func measure(shape: ModelShape, tokens: Int, parameters: ATMNParameters, settings: OutputRuleSettings,
-                               measuredSteps: Int = 3, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                               measuredSteps: Int = 10, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                progress: (String) -> Void = { _ in }) -> CalibrationCostEstimate {
         var kinds: [SiteKind] = []
         var state: UInt64 = 0x6D61_7273_696D
