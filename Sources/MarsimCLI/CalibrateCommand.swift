@@ -144,9 +144,7 @@ extension CalibrateCommand {
                 Kind(site: $0.kind.rawValue, fan_in: $0.fanIn, fan_out: $0.fanOut, count: $0.count, setup_s: $0.setupSeconds,
                      step_s: $0.secondsPerStep, site_s: $0.secondsPerSite)
             }, total_s: result.totalSeconds)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try prettyJSON(report))
             return
         }
         var lines = ["output rule on \(shape.rawValue): \(result.tokens) calibration tokens, \(settings.summary), T \(timesteps), \(threads) threads",
@@ -228,11 +226,7 @@ struct CalibrationReport: Encodable {
         self.seconds = seconds
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try prettyJSON(self) }
 
     func table() -> String {
         var lines = [
@@ -255,4 +249,11 @@ struct CalibrationReport: Encodable {
                             record_seconds, sequential_seconds, perSite))
         return lines.joined(separator: "\n")
     }
+}
+
+/// `value` as indented JSON with sorted keys.
+func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
