@@ -80,8 +80,7 @@ public enum SequentialCalibration {
         }
         let sequentialSeconds = lap()
 
-        var thresholds = ThresholdSet(values: [:], source: "")
-        thresholds.source = (fixed ?? start).source.replacingOccurrences(of: "(\(quantileRule.summary))", with: "(\(rule.summary))")
+        var thresholds = ThresholdSet(values: [:], source: "calibrated (\(rule.summary)) on \(dense.sourceName), \(dense.tokenCount) tokens")
         for site in sites {
             guard let a = logThresholds[site] else { throw ThresholdError("the calibration pass never reached site \(site.name)") }
             thresholds.setLog(a, for: site)
