@@ -30,14 +30,7 @@ struct InputOptions: ParsableArguments {
     func tokens(for checkpoint: Checkpoint) throws -> TokenizedInput {
         var input: TokenizedInput
         if let inputIDs {
-            var ids: [Int] = []
-            for part in inputIDs.split(separator: ",") {
-                guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw CLIError("--input-ids: '\(part)' is not an integer")
-                }
-                ids.append(id)
-            }
-            input = TokenizedInput(ids: ids, bytesOfToken: nil, textSource: nil)
+            input = TokenizedInput(ids: try Self.parseIDs(inputIDs), bytesOfToken: nil, textSource: nil)
         } else {
             let source: String
             let contents: String
@@ -52,10 +45,23 @@ struct InputOptions: ParsableArguments {
         }
         if let limit, input.ids.count > limit { input.ids = Array(input.ids.prefix(limit)) }
         guard !input.ids.isEmpty else { throw CLIError("the input has no tokens") }
+        try Self.checkVocabulary(input.ids, checkpoint: checkpoint)
+        return input
+    }
+
+    /// `--input-ids` text (comma-separated integers) as ids.
+    static func parseIDs(_ text: String) throws -> [Int] {
+        try text.split(separator: ",").map { part in
+            guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else { throw CLIError("--input-ids: '\(part)' is not an integer") }
+            return id
+        }
+    }
+
+    /// Throws unless every id is a row of the checkpoint's embedding.
+    static func checkVocabulary(_ ids: [Int], checkpoint: Checkpoint) throws {
         let vocab = checkpoint.model.shape.vocabSize
-        if let bad = input.ids.first(where: { $0 < 0 || $0 >= vocab }) {
+        if let bad = ids.first(where: { $0 < 0 || $0 >= vocab }) {
             throw CLIError("token id \(bad) is outside the vocabulary 0..<\(vocab) of \(checkpoint.directory.path)")
         }
-        return input
     }
 }

@@ -4,11 +4,6 @@ import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
 
-/// Where thresholds come from, as chosen by the user.
-enum ThresholdRuleName: String, ExpressibleByArgument, CaseIterable {
-    case quantile, mse
-}
-
 /// ATMN and placement settings shared by simulate, eval and whatif.
 struct SpikingOptions: ParsableArguments {
     @Option(name: [.customShort("T"), .long], help: "Ticks per token (T) each spiking site runs.")
@@ -29,11 +24,16 @@ struct SpikingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calibrate on at most this many tokens of the calibration text.", valueName: "n"))
     var calibrationLimit: Int = 1024
 
-    @Option(help: "Calibration rule: quantile (V = Q_q(|I|)/T) or mse (grid-searched reconstruction error).")
+    @Option(help: ArgumentHelp("Skip this many tokens at the start of the calibration text (calibrate on tokens the run does not evaluate).", valueName: "n"))
+    var calibrationSkip: Int = 0
+
+    @Option(help: "Calibration rule: quantile (V = Q_q(|I|)/T), mse (grid-searched input reconstruction error) or output (learned site by site on the output error, earlier sites spiking).")
     var calibrationRule: ThresholdRuleName = .quantile
 
-    @Option(help: "Quantile q of |I| used by calibration.")
+    @Option(help: "Quantile q of |I| used by calibration (the output rule starts from it).")
     var calibrationQuantile: Double = 0.99
+
+    @OptionGroup var learning: OutputRuleOptions
 
     @Option(help: ArgumentHelp("A fixed threshold V for every neuron, when no learned or calibrated thresholds are used.", valueName: "V"))
     var threshold: Float = 1
@@ -48,12 +48,18 @@ struct SpikingOptions: ParsableArguments {
         guard thresholdScale > 0, thresholdScale.isFinite else { throw ValidationError("Please give a positive --threshold-scale.") }
         guard calibrationQuantile > 0, calibrationQuantile <= 1 else { throw ValidationError("Please give a --calibration-quantile in (0, 1].") }
         guard calibrationLimit >= 1 else { throw ValidationError("Please give a --calibration-limit of at least 1.") }
+        guard calibrationSkip >= 0 else { throw ValidationError("Please give a --calibration-skip of at least 0.") }
         if thresholds != nil && calibrationText != nil {
             throw ValidationError("Please give either --thresholds or --calibration-text, not both.")
         }
     }
 
     var parameters: ATMNParameters { ATMNParameters(timesteps: timesteps, tau: tau) }
+
+    /// The calibration rule chosen (scale 1: `--threshold-scale` applies to every threshold source).
+    var rule: CalibrationRule {
+        CalibrationRule(kind: calibrationRule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
+    }
 
     /// Resolves thresholds in order: --thresholds FILE, --calibration-text F, the checkpoint's
     /// `atmn_thresholds.safetensors` sidecar, else the fixed --threshold.
@@ -64,11 +70,9 @@ struct SpikingOptions: ParsableArguments {
         if let thresholds {
             set = try ThresholdSet.learned(file: URL(fileURLWithPath: thresholds), sites: sites, shape: shape)
         } else if let calibrationText {
-            let text = try InputFile.readText(calibrationText, label: "calibration text")
-            let tokens = try TextEncoding.encode(text, source: calibrationText, checkpoint: checkpoint).ids
-            let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
-            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: Array(tokens.prefix(calibrationLimit)), sites: sites,
-                                              parameters: parameters, rule: rule, sourceName: calibrationText)
+            let window = try CalibrationTokens(file: calibrationText, checkpoint: checkpoint, skip: calibrationSkip, limit: calibrationLimit)
+            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: window.ids, sites: sites, parameters: parameters,
+                                              rule: rule, sourceName: window.sourceName, progress: note)
         } else if FileManager.default.fileExists(atPath: sidecar.path) {
             set = try ThresholdSet.learned(file: sidecar, sites: sites, shape: shape)
         } else {

@@ -49,14 +49,22 @@ public struct WhatIfCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Threshold scale factors to try, comma-separated.", valueName: "s,…"))
     var thresholdScale: String = "1"
 
-    @Option(help: ArgumentHelp("Calibration text (default: --text-file).", valueName: "file"))
+    @Option(help: ArgumentHelp("Calibration text (default: --text-file, from the token after the evaluated ones, so the two never overlap).", valueName: "file"))
     var calibrationText: String?
 
-    @Option(help: "Calibration rule: quantile or mse.")
+    @Option(help: ArgumentHelp("Skip this many tokens at the start of the calibration text (default: 0 for --calibration-text, --limit for the text itself).", valueName: "n"))
+    var calibrationSkip: Int?
+
+    @Option(help: ArgumentHelp("Calibrate on at most this many tokens.", valueName: "n"))
+    var calibrationLimit: Int = 1024
+
+    @Option(help: "Calibration rule: quantile, mse or output (learned per T and placement, site by site).")
     var calibrationRule: ThresholdRuleName = .quantile
 
     @Option(help: "Quantile q of |I| used by calibration.")
     var calibrationQuantile: Double = 0.99
+
+    @OptionGroup var learning: OutputRuleOptions
 
     @Option(help: "Membrane leak divisor between ticks.")
     var tau: Float = 1
@@ -100,6 +108,8 @@ public struct WhatIfCommand: ParsableCommand {
         guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("Please give positive --threshold-scale values.") }
         guard limit >= 2 else { throw ValidationError("Please give a --limit of at least 2.") }
         guard tau > 0 else { throw ValidationError("Please give a positive --tau.") }
+        guard calibrationLimit >= 1 else { throw ValidationError("Please give a --calibration-limit of at least 1.") }
+        if let calibrationSkip, calibrationSkip < 0 { throw ValidationError("Please give a --calibration-skip of at least 0.") }
     }
 
     public func run() throws {
@@ -155,13 +165,23 @@ public struct WhatIfCommand: ParsableCommand {
         let input = try TextEncoding.encode(try InputFile.readText(textFile, label: "text file"), source: textFile, checkpoint: checkpoint)
         let tokens = Array(input.ids.prefix(limit))
         guard tokens.count >= 2 else { throw CLIError("\(textFile): the text has \(tokens.count) token(s); a what-if study needs at least 2") }
-        let calibrationTokens: [Int]
+        // Calibrate on tokens the study does not evaluate: by default the text's own tokens after the
+        // evaluated ones.
+        let calibration: CalibrationTokens
         if let calibrationText {
-            let text = try InputFile.readText(calibrationText, label: "calibration text")
-            calibrationTokens = Array(try TextEncoding.encode(text, source: calibrationText, checkpoint: checkpoint).ids.prefix(1024))
+            calibration = try CalibrationTokens(file: calibrationText, checkpoint: checkpoint, skip: calibrationSkip ?? 0, limit: calibrationLimit)
         } else {
-            calibrationTokens = tokens
+            guard input.ids.count > (calibrationSkip ?? tokens.count) else {
+                throw CLIError("\(textFile): no tokens after the \(tokens.count) evaluated ones to calibrate on; give --calibration-text "
+                               + "(or a --limit below \(input.ids.count))")
+            }
+            calibration = try CalibrationTokens(ids: input.ids, source: textFile, skip: calibrationSkip ?? tokens.count, limit: calibrationLimit)
         }
+        let split = "evaluated on \(textFile) tokens 0–\(tokens.count - 1); thresholds calibrated on \(calibration.sourceName)"
+        let sameText = calibrationText == nil || FileIdentity(path: calibrationText!) == FileIdentity(path: textFile)
+        let overlaps = sameText && (calibrationSkip ?? (calibrationText == nil ? tokens.count : 0)) < tokens.count
+        let splitLine = "split: \(split)" + (overlaps ? " (they overlap: fidelity is flattered)" : " (disjoint)")
+        note("whatif " + splitLine)
         let placements = try placementSpecs.map { try Placement($0, shape: shape) }
 
         var configurations: [Configuration] = []
@@ -195,19 +215,24 @@ public struct WhatIfCommand: ParsableCommand {
         // Thresholds: the dense activations are recorded once; thresholds are derived per T over every
         // site any placement uses, then each placement uses its subset, scaled.
         let allSites = shape.units.filter(Set(placements.flatMap(\.sites)).contains)
-        let activations = try CalibrationActivations(model: checkpoint.model, tokens: calibrationTokens, sites: allSites,
-                                                     sourceName: calibrationText ?? textFile)
-        let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
+        let activations = try CalibrationActivations(model: checkpoint.model, tokens: calibration.ids, sites: allSites,
+                                                     sourceName: calibration.sourceName)
+        let rule = CalibrationRule(kind: calibrationRule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
         var rows: [Row] = []
         var done = 1
         var interrupted = false
         sweepLoop: for t in ts {
             let parameters = ATMNParameters(timesteps: t, tau: tau)
-            let calibrated = try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
+            let calibrated = rule.kind == .output ? nil
+                : try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
             for p in placements {
+                // The output rule learns each placement's sites in order, the earlier ones spiking.
+                let placed = try calibrated ?? SequentialCalibration.run(
+                    model: checkpoint.model, tokens: calibration.ids, sites: p.sites, parameters: parameters, rule: rule,
+                    sourceName: calibration.sourceName, activations: activations, threads: execution.threads).thresholds
                 for s in scales {
                     let config = Configuration(timesteps: t, placement: p.specification, scale: s)
-                    let thresholds = try calibrated.scaled(by: s).checkedFinite()
+                    let thresholds = try placed.scaled(by: s).checkedFinite()
                     let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p, thresholds: thresholds)
                     guard var row = try simulateAndCost(checkpoint: checkpoint, settings: settings, tokens: tokens, bytes: input.bytesOfToken,
                                                         name: config.name, traceDir: traceDir, profiles: profiles) else {
@@ -224,10 +249,10 @@ public struct WhatIfCommand: ParsableCommand {
         progress.finish()
         let checkpointName = (checkpointOptions.resolvedDirectory().path as NSString).lastPathComponent
         let caption = "marsim \(marsimVersion) · \(checkpointName) · \(tokens.count) tokens of \((textFile as NSString).lastPathComponent) · "
-            + "thresholds \(calibrationRule.rawValue)-calibrated on \(((calibrationText ?? textFile) as NSString).lastPathComponent) "
-            + "(\(calibrationTokens.count) tokens)"
+            + "thresholds: \(calibrationRule.rawValue) rule on \(calibration.sourceName)"
         try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
                          caption: caption).write()
+        print(splitLine)
         if interrupted {
             note("interrupted: \(rows.count) of \(configurations.count) configurations finished and are in the results; "
                  + "the trace of the one running is kept, marked incomplete")

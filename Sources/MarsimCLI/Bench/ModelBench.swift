@@ -8,20 +8,6 @@ import MarsimTrace
 
 // MARK: - One model
 
-/// Records the inputs of chosen projections while running them dense (for threshold steering).
-struct SiteInputRecorder: ProjectionRunner {
-    var dense: DenseRunner
-    let sites: [AccountingUnit: Int]
-    /// Per site, the inputs of every token, one after another.
-    var samples: [[Float]]
-
-    mutating func run(_ p: Projection, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tokens n: Int,
-                      site: AccountingUnit, unit: Int, counts: UnsafeMutablePointer<TokenCounts>) {
-        if let s = sites[site] { samples[s].append(contentsOf: UnsafeBufferPointer(start: input, count: n * p.fanIn)) }
-        dense.run(p, input: input, output: output, tokens: n, site: site, unit: unit, counts: counts)
-    }
-}
-
 /// Benchmarks one model: dense, spiking at steered firing rates, trace-sink cost.
 enum ModelBench {
     struct Options {
@@ -180,16 +166,9 @@ enum ModelBench {
         log.note("\(name): recording site inputs for threshold steering …")
         // The first tokens of the timed sequence (warm-up and the first run), so rates steered on them carry over.
         let calibrationTokens = Array(tokenIDs.prefix(min(tokenIDs.count, o.warmup + 1 + min(o.tokens, 6))))
-        var recorder = SiteInputRecorder(dense: DenseRunner(threads: o.threads),
-                                         sites: Dictionary(uniqueKeysWithValues: sites.enumerated().map { ($1, $0) }),
-                                         samples: Array(repeating: [], count: sites.count))
-        var calibrationState = RecurrentState(shape: model.shape)
-        for token in calibrationTokens {
-            var counts = TokenCounts(unitCount: unitCount)
-            _ = pass.step(token: token, state: &calibrationState, runner: &recorder, counts: &counts)
-        }
-        let steering = ThresholdSteering(model: model, sites: sites, samples: recorder.samples, timesteps: o.timesteps)
-        recorder.samples = []
+        let steering = ThresholdSteering(activations: try CalibrationActivations(model: model, tokens: calibrationTokens, sites: sites,
+                                                                                 sourceName: "steering"),
+                                         shape: model.shape, sites: sites, timesteps: o.timesteps)
 
         func spikingRunner(_ thresholds: ThresholdSet) throws -> SpikingRunner {
             try SpikingRunner(model: model, placement: placement, thresholds: thresholds, parameters: parameters, threads: o.threads)

@@ -11,23 +11,36 @@ import MarsimCore
 /// - `mse`: for each channel, try V = k · (the quantile rule) for k ∈ {0.1, 0.2, …, 1.2} and keep the
 ///   one minimising Σ (I − decoded(I))² over the calibration activations, where decoded is what the
 ///   ATMN neuron delivers (Σ_t s_t·V); then multiply by scale. Better fidelity, more spikes.
+/// - `output`: learned per channel, site after site in model order with the earlier sites already
+///   spiking, by gradient descent on the site's output reconstruction error ‖W·decode(I) − W·I‖²
+///   from the quantile rule's thresholds (`SequentialCalibration`, `SiteOutputObjective`; settings
+///   in `output`). Needs the model, not only recorded activations.
 /// A channel whose quantile is 0 uses max |I_i| ÷ T instead; a channel that was always 0 gets V = 1
-/// (its input never reaches it).
+/// (its input never reaches it). Every rule's thresholds are rounded to the log domain
+/// (`ThresholdSet.inLogDomain`), so a threshold file written from them reads back bit for bit.
 public struct CalibrationRule: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case quantile, mse }
+    public enum Kind: String, Sendable, CaseIterable { case quantile, mse, output }
     public var kind: Kind
     /// q in (0, 1].
     public var quantile: Double
     /// Multiplies every threshold.
     public var scale: Float
+    /// The output rule's learning settings (ignored by the other rules).
+    public var output: OutputRuleSettings
 
-    public init(kind: Kind = .quantile, quantile: Double = 0.99, scale: Float = 1) {
+    public init(kind: Kind = .quantile, quantile: Double = 0.99, scale: Float = 1, output: OutputRuleSettings = OutputRuleSettings()) {
         self.kind = kind
         self.quantile = quantile
         self.scale = scale
+        self.output = output
     }
 
-    public var summary: String { "\(kind.rawValue), q \(quantile), ÷T, scale \(scale)" }
+    public var summary: String {
+        switch kind {
+        case .quantile, .mse: "\(kind.rawValue), q \(quantile), ÷T, scale \(scale)"
+        case .output: "output, \(output.summary), from quantile q \(quantile), scale \(scale)"
+        }
+    }
 }
 
 /// A dense runner that also records the inputs of chosen sites.
@@ -71,15 +84,27 @@ public struct CalibrationActivations: Sendable {
 
 extension ThresholdSet {
     /// Calibrates thresholds for `sites` from the dense model's activations on `tokens`.
+    /// The output rule runs `SequentialCalibration` (site by site, earlier sites spiking); the
+    /// others derive every site from the dense activations at once.
     public static func calibrated(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
-                                  rule: CalibrationRule, sourceName: String) throws -> ThresholdSet {
+                                  rule: CalibrationRule, sourceName: String,
+                                  progress: (String) -> Void = { _ in }) throws -> ThresholdSet {
+        guard !tokens.isEmpty else { throw ThresholdError("\(sourceName): calibration text is empty") }
+        if rule.kind == .output {
+            return try SequentialCalibration.run(model: model, tokens: tokens, sites: sites, parameters: parameters, rule: rule,
+                                                 sourceName: sourceName, progress: progress).thresholds
+        }
         let activations = try CalibrationActivations(model: model, tokens: tokens, sites: sites, sourceName: sourceName)
         return try calibrated(from: activations, shape: model.shape, sites: sites, parameters: parameters, rule: rule)
     }
 
-    /// Thresholds for `sites` (each recorded in `activations`) under `parameters` and `rule`.
+    /// Thresholds for `sites` (each recorded in `activations`) under `parameters` and `rule`
+    /// (quantile or mse: the output rule needs the model, see `SequentialCalibration`).
     public static func calibrated(from activations: CalibrationActivations, shape: ModelShape, sites: [AccountingUnit],
                                   parameters: ATMNParameters, rule: CalibrationRule) throws -> ThresholdSet {
+        guard rule.kind != .output else {
+            throw ThresholdError("the output rule learns thresholds site by site on the model; recorded activations are not enough")
+        }
         guard rule.quantile > 0 && rule.quantile <= 1 else { throw ThresholdError("calibration quantile must be in (0, 1], got \(rule.quantile)") }
         var values: [AccountingUnit: [Float]] = [:]
         for site in sites {
@@ -97,6 +122,7 @@ extension ThresholdSet {
             values[site] = v
         }
         return ThresholdSet(values: values, source: "calibrated (\(rule.summary)) on \(activations.sourceName), \(activations.tokenCount) tokens")
+            .inLogDomain()
     }
 
     /// One channel's threshold from its calibration activations.
@@ -131,36 +157,15 @@ extension ThresholdSet {
 
 extension ThresholdSet {
     /// Thresholds that make the dense model's inputs at `sites` fire at about `firing` (spikes ÷
-    /// neuron updates): the quantile rule's per-channel thresholds times one factor c, found by
-    /// bisection on the firing rate ATMN (tau = 1) gives those inputs, min(T, ⌊|I|/V⌋) spikes each.
-    /// A spiking run's own inputs differ from the dense model's, so its rate is near, not at, the
-    /// target: benchmarks report the rate reached.
+    /// neuron updates) at every site (`ThresholdSteering`). A spiking run's own inputs differ from
+    /// the dense model's, so its rate is near, not at, the target: benchmarks report the rate reached.
     public static func steered(model: LanguageModel, tokens: [Int], sites: [AccountingUnit], parameters: ATMNParameters,
                                firing: Double) throws -> ThresholdSet {
         guard firing > 0 && firing < 1 else { throw ThresholdError("the firing target must be in (0, 1), got \(firing)") }
         let activations = try CalibrationActivations(model: model, tokens: tokens, sites: sites, sourceName: "steering")
-        let base = try calibrated(from: activations, shape: model.shape, sites: sites, parameters: parameters, rule: CalibrationRule())
-        let T = parameters.timesteps
-        func rate(_ c: Float) -> Double {
-            var spikes = 0, updates = 0
-            for site in sites {
-                let v = base.values[site]!, samples = activations.samples[site]!
-                for (k, x) in samples.enumerated() {
-                    let ratio = abs(x) / (c * v[k % v.count])
-                    spikes += ratio >= Float(T) ? T : Int(ratio)
-                }
-                updates += samples.count * T
-            }
-            return Double(spikes) / Double(max(updates, 1))
-        }
-        var lo: Float = 1e-3, hi: Float = 1e3
-        for _ in 0..<40 {
-            let mid = (lo * hi).squareRoot()
-            if rate(mid) > firing { lo = mid } else { hi = mid }
-        }
-        let c = (lo * hi).squareRoot()
-        var steered = base.scaled(by: c)
-        steered.source = String(format: "steered to %.1f%% firing (quantile rule × %.3g) on %d tokens", 100 * firing, c, tokens.count)
+        var steered = ThresholdSteering(activations: activations, shape: model.shape, sites: sites, timesteps: parameters.timesteps)
+            .thresholds(rate: firing)
+        steered.source += " on \(tokens.count) tokens"
         return steered
     }
 }

@@ -9,9 +9,35 @@ public struct ThresholdSet: Sendable, Equatable {
     /// `learned FILE`, `calibrated (quantile 0.99, ÷T, scale 1) on FILE`, `fixed 0.1` …
     public var source: String
 
+    /// The log-thresholds a behind `values` where they are known exactly (V = exp(a), from a file or
+    /// the output rule): written back as they are, so a file round trip is bit for bit.
+    private var knownLogValues: [AccountingUnit: [Float]] = [:]
+
     public init(values: [AccountingUnit: [Float]], source: String) {
         self.values = values
         self.source = source
+    }
+
+    /// The log-thresholds a of `site` (V = exp(a)): the ones V was made from when known, else ln V.
+    public func logValues(_ site: AccountingUnit) -> [Float] {
+        let v = values[site] ?? []
+        if let a = knownLogValues[site], a.count == v.count, zip(a, v).allSatisfy({ expf($0) == $1 }) { return a }
+        return v.map { logf($0) }
+    }
+
+    /// Sets `site`'s thresholds to V = exp(a) for log-thresholds `a`.
+    public mutating func setLog(_ a: [Float], for site: AccountingUnit) {
+        knownLogValues[site] = a
+        values[site] = a.map { expf($0) }
+    }
+
+    /// The same thresholds rounded to the log domain: every V becomes exp(ln V), the value a
+    /// learned-threshold file holding ln V gives back, so writing the set and reading the file
+    /// reproduces it bit for bit. (A change of at most a few ulps.)
+    public func inLogDomain() -> ThresholdSet {
+        var set = ThresholdSet(values: [:], source: source)
+        for site in values.keys { set.setLog(logValues(site), for: site) }
+        return set
     }
 
     /// The same thresholds multiplied by `factor` (for what-if sweeps).
@@ -35,7 +61,7 @@ public struct ThresholdSet: Sendable, Equatable {
     /// **log**-thresholds a (V = exp(a), as ATMN learns them). Extra tensors are ignored.
     public static func learned(file: URL, sites: [AccountingUnit], shape: ModelShape) throws -> ThresholdSet {
         let st = try SafetensorsFile(url: file)
-        var values: [AccountingUnit: [Float]] = [:]
+        var values: [AccountingUnit: [Float]] = [:], logs: [AccountingUnit: [Float]] = [:]
         for site in sites {
             let fanIn = shape.projectionSize(site.kind)!.fanIn
             guard let info = st.tensors[site.name] else {
@@ -47,13 +73,17 @@ public struct ThresholdSet: Sendable, Equatable {
             guard info.dtype.isFloatingPoint else {
                 throw ThresholdError("\(file.path): tensor '\(site.name)' is stored as \(info.dtype.rawValue); log-thresholds must be F32, F16, BF16 or F64")
             }
-            let v = try st.floats(site.name).map { expf($0) }
+            let a = try st.floats(site.name)
+            let v = a.map { expf($0) }
             if let bad = v.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
                 throw ThresholdError("\(file.path): tensor '\(site.name)' channel \(bad) gives threshold \(v[bad]); exp(a) must be finite and > 0")
             }
             values[site] = v
+            logs[site] = a
         }
-        return ThresholdSet(values: values, source: "learned \(file.path)")
+        var set = ThresholdSet(values: values, source: "learned \(file.path)")
+        set.knownLogValues = logs
+        return set
     }
 }
 

@@ -1,12 +1,6 @@
-import ArgumentParser
-import Dispatch
 import Foundation
 import MarsimCheckpoint
 import MarsimCore
-import MarsimEngine
-import MarsimTrace
-
-// MARK: - Threshold steering
 
 /// Chooses thresholds that make every spiking site fire at about a given rate, from the dense
 /// model's inputs to the sites on a few tokens.
@@ -14,23 +8,22 @@ import MarsimTrace
 /// Channel i of a site gets V_i = c · mean|I_i| (floored at 10⁻³ of the site's mean); with tau = 1 a
 /// neuron fed I emits min(T, ⌊|I|/V⌋) spikes, so the site's predicted rate for c is
 /// Σ min(T, ⌊|I|/V⌋) ÷ (samples · T); c is found by bisection. The spiking model's own inputs drift
-/// from the dense ones, so the bench measures the rate reached and corrects the target.
-struct ThresholdSteering {
-    let sites: [AccountingUnit]
-    let shape: ModelShape
-    let timesteps: Int
+/// from the dense ones, so benchmarks measure the rate reached (and may correct the target).
+public struct ThresholdSteering: Sendable {
+    public let sites: [AccountingUnit]
+    public let timesteps: Int
     /// Per site: |inputs| (token-major) and the per-channel profile mean|I_i|.
     let magnitudes: [[Float]]
     let profiles: [[Float]]
 
-    init(model: LanguageModel, sites: [AccountingUnit], samples: [[Float]], timesteps: Int) {
+    /// Steering for `sites` from their dense inputs recorded in `activations`.
+    public init(activations: CalibrationActivations, shape: ModelShape, sites: [AccountingUnit], timesteps: Int) {
         self.sites = sites
-        shape = model.shape
         self.timesteps = timesteps
         var magnitudes: [[Float]] = [], profiles: [[Float]] = []
-        for (s, site) in sites.enumerated() {
-            let fanIn = model.shape.projectionSize(site.kind)!.fanIn
-            let m = samples[s].map { abs($0) }
+        for site in sites {
+            let fanIn = shape.projectionSize(site.kind)!.fanIn
+            let m = (activations.samples[site] ?? []).map { abs($0) }
             let n = max(1, m.count / fanIn)
             var profile = [Float](repeating: 0, count: fanIn)
             for t in 0..<n { for i in 0..<fanIn { profile[i] += m[t * fanIn + i] } }
@@ -44,7 +37,7 @@ struct ThresholdSteering {
     }
 
     /// Predicted firing rate of site s with scale c.
-    func predictedRate(site s: Int, scale c: Float) -> Double {
+    public func predictedRate(site s: Int, scale c: Float) -> Double {
         let m = magnitudes[s], profile = profiles[s], fanIn = profile.count
         guard !m.isEmpty else { return 0 }
         let T = Float(timesteps)
@@ -62,7 +55,7 @@ struct ThresholdSteering {
     }
 
     /// Per-site scales for a target rate.
-    func scales(rate: Double) -> [Float] {
+    public func scales(rate: Double) -> [Float] {
         sites.indices.map { s in
             var lo: Float = 1e-4, hi: Float = 1e4
             for _ in 0..<48 {
@@ -74,22 +67,23 @@ struct ThresholdSteering {
     }
 
     /// The geometric mean of the per-site scales (reported).
-    func meanScale(rate: Double) -> Double {
+    public func meanScale(rate: Double) -> Double {
         let s = scales(rate: rate)
         return exp(s.map { log(Double($0)) }.reduce(0, +) / Double(max(s.count, 1)))
     }
 
-    func thresholds(rate: Double) -> ThresholdSet {
+    /// Thresholds for which every site's predicted rate is `rate`.
+    public func thresholds(rate: Double) -> ThresholdSet {
         let c = scales(rate: rate)
         var values: [AccountingUnit: [Float]] = [:]
         for (s, site) in sites.enumerated() { values[site] = profiles[s].map { $0 * c[s] } }
-        return ThresholdSet(values: values, source: String(format: "steered to %.1f%% firing (bench)", 100 * rate))
+        return ThresholdSet(values: values, source: String(format: "steered to %.1f%% firing", 100 * rate))
     }
 
     /// Every threshold = profile × scale (e.g. the largest float: no spikes at all).
-    func thresholds(scale: Float) -> ThresholdSet {
+    public func thresholds(scale: Float) -> ThresholdSet {
         var values: [AccountingUnit: [Float]] = [:]
         for (s, site) in sites.enumerated() { values[site] = profiles[s].map { min($0 * scale, .greatestFiniteMagnitude) } }
-        return ThresholdSet(values: values, source: "no events (bench)")
+        return ThresholdSet(values: values, source: "no events")
     }
 }
