@@ -5,6 +5,7 @@ import MarsimCore
 import MarsimEnergy
 import MarsimEngine
 import MarsimPlot
+import MarsimStudy
 import MarsimTrace
 
 /// `marsim whatif`: sweep time steps × placements × threshold scales, simulate each once, cost each
@@ -72,9 +73,13 @@ public struct WhatIfCommand: ParsableCommand {
     @Flag(help: "Write into a non-empty --out folder, replacing files of the same names (others are left alone).")
     var overwrite = false
 
+    @OptionGroup var sharding: ShardOptions
+
+    @OptionGroup var slurm: SlurmOptions
+
     public init() {}
 
-    struct Configuration {
+    struct Configuration: Codable, Equatable {
         var timesteps: Int
         var placement: String
         var scale: Float
@@ -98,6 +103,7 @@ public struct WhatIfCommand: ParsableCommand {
         guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw ValidationError("Please give positive --threshold-scale values.") }
         guard limit >= 2 else { throw ValidationError("Please give a --limit of at least 2.") }
         guard tau > 0 else { throw ValidationError("Please give a positive --tau.") }
+        try slurm.validate(shard: sharding.shard)
     }
 
     public func run() throws {
@@ -106,6 +112,11 @@ public struct WhatIfCommand: ParsableCommand {
 
     /// Refuses an `--out` that is not a directory, or is not empty (unless `--overwrite`).
     private func checkOutputFolder() throws {
+        try Self.checkOutputFolder(out, overwrite: overwrite)
+    }
+
+    /// Refuses an `out` that is not a directory, or is not empty (unless `overwrite`).
+    static func checkOutputFolder(_ out: String, overwrite: Bool) throws {
         var info = stat()
         guard lstat(out, &info) == 0 else {
             if errno == ENOTDIR { throw CLIError("\(out): cannot create the --out folder: a parent of it is a file") }
@@ -123,6 +134,11 @@ public struct WhatIfCommand: ParsableCommand {
 
     private func sweep() throws {
         try checkOutputFolder()
+        if slurm.slurm {
+            try SlurmSubmission(command: "whatif", options: slurm, studyFolder: out, shardOutputOption: "--out").submit()
+            return
+        }
+        let share = try sharding.spec()
         let profiles = try profileOptions.load()
         let profileFiles = profiles.map { sanitizedFileName($0.name) }
         for (i, name) in profileFiles.enumerated() {
@@ -142,8 +158,8 @@ public struct WhatIfCommand: ParsableCommand {
         plan.input(textFile, "--text-file")
         plan.input(calibrationText, "--calibration-text file")
         for profile in profiles { plan.input(profile.file, "profile \(profile.name)") }
-        plan.output(outURL.appendingPathComponent("results.csv").path, "results file")
-        for name in profileFiles {
+        if share == nil { plan.output(outURL.appendingPathComponent("results.csv").path, "results file") }
+        for name in profileFiles where share == nil {
             plan.output(outURL.appendingPathComponent("energy-vs-fidelity-\(name).svg").path, "plot")
             plan.output(outURL.appendingPathComponent("breakdown-\(name).svg").path, "plot")
         }
@@ -171,39 +187,60 @@ public struct WhatIfCommand: ParsableCommand {
             }
             names[config.name] = config
         }
-        plan.trace(traceDir.appendingPathComponent("dense.h5").path, "trace")
-        for config in configurations { plan.trace(traceDir.appendingPathComponent(config.name + ".h5").path, "trace") }
+        // Work units: 0 is the dense reference, 1… the configurations in grid order; a shard runs its share.
+        let owns = { (unit: Int) in share?.owns(unit) ?? true }
+        if owns(0) { plan.trace(traceDir.appendingPathComponent("dense.h5").path, "trace") }
+        for (i, config) in configurations.enumerated() where owns(i + 1) {
+            plan.trace(traceDir.appendingPathComponent(config.name + ".h5").path, "trace")
+        }
+        if share != nil { plan.output(outURL.appendingPathComponent(WhatIfStudy.rowsFile).path, "shard results") }
         try OutputTarget.createDirectories(traceDir.path)
         try plan.check()
 
         Interruption.install()
-        var progress = Progress(label: "whatif", total: configurations.count + 1, minimumTotal: 1)
+        let ownedCount = (0...configurations.count).filter(owns).count
+        var progress = Progress(label: share.map { "whatif shard \($0)" } ?? "whatif", total: ownedCount, minimumTotal: 1)
 
         // The dense reference, once.
-        let denseSettings = SimulationSettings(mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1),
-                                               placement: try Placement("none", shape: shape), thresholds: ThresholdSet(values: [:], source: "none"))
-        guard let dense = try simulateAndCost(checkpoint: checkpoint, settings: denseSettings, tokens: tokens, bytes: input.bytesOfToken,
-                                              name: "dense", traceDir: traceDir, profiles: profiles) else {
-            progress.finish()
-            note("interrupted during the dense reference run; nothing costed (its trace is kept, marked incomplete)")
-            return
+        var dense: Row?
+        if owns(0) {
+            let denseSettings = SimulationSettings(mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1),
+                                                   placement: try Placement("none", shape: shape), thresholds: ThresholdSet(values: [:], source: "none"))
+            guard let row = try simulateAndCost(checkpoint: checkpoint, settings: denseSettings, tokens: tokens, bytes: input.bytesOfToken,
+                                                name: "dense", traceDir: traceDir, profiles: profiles) else {
+                progress.finish()
+                note("interrupted during the dense reference run; nothing costed (its trace is kept, marked incomplete)")
+                return
+            }
+            dense = row
+            progress.update(1)
         }
-        progress.update(1)
 
         // Thresholds: the dense activations are recorded once; thresholds are derived per T over every
         // site any placement uses, then each placement uses its subset, scaled.
+        // (Over every site of the whole grid, also in a shard, so its thresholds equal the unsharded run's.)
         let allSites = shape.units.filter(Set(placements.flatMap(\.sites)).contains)
-        let activations = try CalibrationActivations(model: checkpoint.model, tokens: calibrationTokens, sites: allSites,
-                                                     sourceName: calibrationText ?? textFile)
+        let activations = (1...max(1, configurations.count)).contains(where: owns) && !configurations.isEmpty
+            ? try CalibrationActivations(model: checkpoint.model, tokens: calibrationTokens, sites: allSites, sourceName: calibrationText ?? textFile)
+            : nil
         let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
         var rows: [Row] = []
-        var done = 1
+        var rowUnits: [Int] = []
+        var done = dense == nil ? 0 : 1
         var interrupted = false
+        var unit = 0
         sweepLoop: for t in ts {
             let parameters = ATMNParameters(timesteps: t, tau: tau)
+            let unitsOfT = (unit + 1)...(unit + placements.count * scales.count)
+            guard let activations, unitsOfT.contains(where: owns) else {
+                unit = unitsOfT.upperBound
+                continue
+            }
             let calibrated = try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
             for p in placements {
                 for s in scales {
+                    unit += 1
+                    guard owns(unit) else { continue }
                     let config = Configuration(timesteps: t, placement: p.specification, scale: s)
                     let thresholds = try calibrated.scaled(by: s).checkedFinite()
                     let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p, thresholds: thresholds)
@@ -214,13 +251,24 @@ public struct WhatIfCommand: ParsableCommand {
                     }
                     row.configuration = config
                     rows.append(row)
+                    rowUnits.append(unit)
                     done += 1
                     progress.update(done)
                 }
             }
         }
         progress.finish()
-        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL).write()
+        if let share {
+            guard !interrupted else {
+                note("interrupted: shard \(share) is unfinished (no \(ShardManifest.fileName) written); run it again")
+                return
+            }
+            let study = try studyIdentity(checkpoint: checkpoint, placements: placements.map(\.specification), profiles: profiles,
+                                          units: configurations.count + 1)
+            try WhatIfStudy.writeShard(study: study, shard: share, out: out, dense: dense, rows: Array(zip(rowUnits, rows)))
+            return
+        }
+        try WhatIfOutput(dense: dense!, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL).write()
         if interrupted {
             note("interrupted: \(rows.count) of \(configurations.count) configurations finished and are in the results; "
                  + "the trace of the one running is kept, marked incomplete")
@@ -228,9 +276,9 @@ public struct WhatIfCommand: ParsableCommand {
     }
 
     /// One simulated configuration and its costs under each profile.
-    struct Row {
+    struct Row: Codable {
         var configuration: Configuration?
-        var summary: SimulationSummary
+        var summary: WhatIfSummary
         var trace: String
         var reports: [EnergyReport]
         /// Per profile, decode and prefill energy (prefill: the tokens that ran in chunks).
@@ -264,7 +312,7 @@ public struct WhatIfCommand: ParsableCommand {
         let reader = try TraceReader(path: path)
         let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
                                   chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
-        return Row(configuration: nil, summary: summary, trace: path,
+        return Row(configuration: nil, summary: WhatIfSummary(summary), trace: path,
                    reports: try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) },
                    phases: try profiles.map { try EnergyModel.phases(profile: $0, inputs: inputs) })
     }
