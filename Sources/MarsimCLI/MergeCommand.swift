@@ -41,7 +41,7 @@ public struct MergeCommand: ParsableCommand {
             let set = try ShardSet.load(shards, missingHint: { SlurmLayout.missingShardHint(shardPaths: shards, shard: $0) })
             switch set.study.kind {
             case "whatif": try WhatIfStudy.merge(set, out: out)
-            //EVAL
+            case "eval": try EvalStudy.merge(set, out: out)
             default: throw StudyError("\(set.members[0].folder): shards of a '\(set.study.kind)' study, which this marsim cannot merge")
             }
         }
