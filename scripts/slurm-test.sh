@@ -144,7 +144,19 @@ same
 ROWS=$(( $(wc -l < "$WORK/study/results.csv") - 1 ))
 say "merged results.csv ($ROWS rows) and $(ls "$WORK"/full/*.svg | wc -l) plots equal the unsharded run's"
 
-# 5. A lost shard: the merge names its log and the re-run; re-run alone, merge again, still equal.
+# 5. An eval the same way: 2 shards of 8 items, results.json equal to the unsharded run's byte for byte.
+EVAL=(eval --checkpoint "$CHECKPOINT" --tasks "$PWD/Tests/Fixtures/mc/pydoc-mc.jsonl" --limit 8 -T 2
+      --calibration-text "$CHECKPOINT/heldout.txt" --calibration-limit 256 --profile loihi-like --threads 1)
+SUBMITTED=$(timeout 60 "$MARSIM" "${EVAL[@]}" --output-path "$WORK/eval" --slurm --shards 2) || fail "marsim eval --slurm failed"
+EVAL_JOBS=$(echo "$SUBMITTED" | sed -n 's/.*job array \([0-9]*\).*merge as job \([0-9]*\).*/\1,\2/p')
+[ -n "$EVAL_JOBS" ] || fail "could not read the eval job ids from marsim's output"
+JOBS="$JOBS ${EVAL_JOBS/,/ }"
+wait_jobs "$EVAL_JOBS" 600
+timeout 600 "$MARSIM" "${EVAL[@]}" --output-path "$WORK/eval-full" >/dev/null 2>&1 || fail "the unsharded eval failed"
+cmp "$WORK/eval/results.json" "$WORK/eval-full/results.json" || fail "merged eval results.json differs from the unsharded run's"
+say "eval: 2 shards (jobs $EVAL_JOBS) merged into results.json equal to the unsharded run's"
+
+# 6. A lost shard: the merge names its log and the re-run; re-run alone, merge again, still equal.
 rm -rf "$WORK/study/shards/shard-2"
 if MESSAGE=$("$MARSIM" merge --overwrite --out "$WORK/study" "$WORK/study/shards" 2>&1); then fail "merge succeeded without shard 2"; fi
 echo "$MESSAGE"
