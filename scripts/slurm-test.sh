@@ -131,6 +131,10 @@ START=$SECONDS
 wait_jobs "$ARRAY,$MERGE" 600
 say "array job $ARRAY and merge job $MERGE finished in $((SECONDS - START)) s"
 [ -f "$WORK/study/results.csv" ] || fail "the merge job wrote no results.csv"
+echo "\$ ls $WORK/study; head -3 logs/shard-0.log; head -8 logs/merge.log"
+ls "$WORK/study"
+head -3 "$WORK/study/logs/shard-0.log"
+head -8 "$WORK/study/logs/merge.log"
 
 # 4. The same study unsharded, here; the merged results must be identical (trace paths aside).
 timeout 600 "$MARSIM" "${STUDY[@]}" --out "$WORK/full" >/dev/null 2>&1 || fail "the unsharded run failed"
