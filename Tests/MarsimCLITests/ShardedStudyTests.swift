@@ -112,6 +112,7 @@ import Testing
         CLI.expectFailure(["merge", "--out", out(), root + "/a"], trace + ": changed after shard 1/2 finished")
         try original.write(to: URL(fileURLWithPath: trace))
         CLI.expectFailure(["merge", "--out", out(), root + "/empty-\(UUID())"], "not a folder")
+        CLI.expectFailure(["merge", "--overwrite", "--out", shards[0], root + "/a"], "is (inside) shard 0/2's folder")
         // Restored, the same shards merge.
         try CLI.run(["merge", "--out", out(), root + "/a"])
         #expect(FileManager.default.fileExists(atPath: root + "/out\(n)/results.csv"))
