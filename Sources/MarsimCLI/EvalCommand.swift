@@ -172,27 +172,8 @@ public struct EvalCommand: ParsableCommand {
             report.timing = RunTiming(load: loadSeconds, run: runSeconds,
                                       tokens: (report.dense?.tokens ?? 0) + (report.spiking?.tokens ?? 0))
             if let outputPath {
-                let pass = ForwardPass(model: checkpoint.model)
-                func model(_ r: EvaluationResult?, _ schedule: TickSchedule) -> EvalRunData.Model? {
-                    r.map { r in
-                        EvalRunData.Model(items: zip(indices, zip(r.items, tokenized)).map { index, pair in
-                            EvalRunData.Item(index: index, loglik: pair.0.loglik, choiceBytes: pair.1.choiceBytes, label: pair.0.label)
-                        }, tokens: r.tokens, unitTotals: r.unitTotals, schedule: schedule)
-                    }
-                }
-                let data = EvalRunData(
-                    task: URL(fileURLWithPath: tasks).deletingPathExtension().lastPathComponent, tasksFile: tasks, fileItems: fileItems,
-                    limit: limit, modelArgs: modelArguments(checkpoint: checkpoint, thresholdSource: report.threshold_source),
-                    timesteps: report.timesteps, placement: report.placement, thresholdSource: report.threshold_source,
-                    units: pass.index.units, denseBaseline: pass.denseCountsPerToken(), profiles: profiles,
-                    dense: model(results.dense, TickSchedule(sitesPerToken: 0, timesteps: 1, tickPeriodMs: 1)),
-                    spiking: results.schedule.flatMap { model(results.spiking, $0) })
-                if let share {
-                    try EvalStudy.writeShard(data, study: try studyIdentity(checkpoint: checkpoint, profiles: profiles, items: studyItems),
-                                             shard: share, folder: outputPath)
-                } else {
-                    try EvalResultsFile.write(data, to: outputPath)
-                }
+                try writeOutput(to: outputPath, checkpoint: checkpoint, share: share, results: results, report: report,
+                                items: (indices: indices, tokenized: tokenized, inFile: fileItems, inStudy: studyItems), profiles: profiles)
             }
             if json {
                 let encoder = JSONEncoder()

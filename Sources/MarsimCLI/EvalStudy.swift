@@ -265,6 +265,34 @@ enum EvalStudy {
 }
 
 extension EvalCommand {
+    /// Writes `folder/results.json`, or with `share` the shard's record and manifest.
+    func writeOutput(to folder: String, checkpoint: Checkpoint, share: ShardSpec?,
+                     results: (dense: EvaluationResult?, spiking: EvaluationResult?, schedule: TickSchedule?), report: Report,
+                     items: (indices: [Int], tokenized: [TokenizedChoiceItem], inFile: Int, inStudy: Int),
+                     profiles: [HardwareProfile]) throws {
+        let pass = ForwardPass(model: checkpoint.model)
+        func model(_ r: EvaluationResult?, _ schedule: TickSchedule) -> EvalRunData.Model? {
+            r.map { r in
+                EvalRunData.Model(items: zip(items.indices, zip(r.items, items.tokenized)).map { index, pair in
+                    EvalRunData.Item(index: index, loglik: pair.0.loglik, choiceBytes: pair.1.choiceBytes, label: pair.0.label)
+                }, tokens: r.tokens, unitTotals: r.unitTotals, schedule: schedule)
+            }
+        }
+        let data = EvalRunData(
+            task: URL(fileURLWithPath: tasks).deletingPathExtension().lastPathComponent, tasksFile: tasks, fileItems: items.inFile,
+            limit: limit, modelArgs: modelArguments(checkpoint: checkpoint, thresholdSource: report.threshold_source),
+            timesteps: report.timesteps, placement: report.placement, thresholdSource: report.threshold_source,
+            units: pass.index.units, denseBaseline: pass.denseCountsPerToken(), profiles: profiles,
+            dense: model(results.dense, TickSchedule(sitesPerToken: 0, timesteps: 1, tickPeriodMs: 1)),
+            spiking: results.schedule.flatMap { model(results.spiking, $0) })
+        if let share {
+            try EvalStudy.writeShard(data, study: try studyIdentity(checkpoint: checkpoint, profiles: profiles, items: items.inStudy),
+                                     shard: share, folder: folder)
+        } else {
+            try EvalResultsFile.write(data, to: folder)
+        }
+    }
+
     /// lm-eval's `model_args` for this run: the checkpoint and the spiking settings.
     func modelArguments(checkpoint: Checkpoint, thresholdSource: String?) -> String {
         var args = ["checkpoint=\(checkpoint.directory.path)", "mode=\(mode.rawValue)", "chunk=\(execution.chunk)"]

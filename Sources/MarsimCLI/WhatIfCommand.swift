@@ -220,7 +220,7 @@ public struct WhatIfCommand: ParsableCommand {
         // site any placement uses, then each placement uses its subset, scaled.
         // (Over every site of the whole grid, also in a shard, so its thresholds equal the unsharded run's.)
         let allSites = shape.units.filter(Set(placements.flatMap(\.sites)).contains)
-        let activations = (1...max(1, configurations.count)).contains(where: owns) && !configurations.isEmpty
+        let activations = configurations.indices.contains(where: { owns($0 + 1) })
             ? try CalibrationActivations(model: checkpoint.model, tokens: calibrationTokens, sites: allSites, sourceName: calibrationText ?? textFile)
             : nil
         let rule = CalibrationRule(kind: calibrationRule == .mse ? .mse : .quantile, quantile: calibrationQuantile, scale: 1)
