@@ -51,6 +51,18 @@ struct VirtualTraceTests {
         }
     }
 
+    /// A source replaced by a FIFO would block HDF5 forever: refused before HDF5 opens it.
+    @Test func aSourceThatIsAFIFOIsRefused() throws {
+        try withTemporaryDirectory { dir in
+            try writeTrace(dir + "/t.h5")
+            try H5VirtualMirror.create(at: dir + "/m.h5", mirroring: dir + "/t.h5", sourceName: "t.h5")
+            try FileManager.default.removeItem(atPath: dir + "/t.h5")
+            #expect(mkfifo(dir + "/t.h5", 0o600) == 0)
+            let error = #expect(throws: TraceError.self) { _ = try TraceReader(path: dir + "/m.h5") }
+            #expect(error.map { "\($0)".contains("it is a FIFO") } == true, "\(String(describing: error))")
+        }
+    }
+
     /// A mirror of a mirror maps datasets that are themselves virtual: refused (sources must store their data).
     @Test func aMirrorOfAMirrorIsRefused() throws {
         try withTemporaryDirectory { dir in
