@@ -25,6 +25,8 @@ release: deps
 
 test: deps
 	$(SWIFT) test
+	$(SWIFT) build
+	timeout 1200 bash scripts/slurm-test.sh .build/debug/marsim
 
 demo: release
 	@bash scripts/demo.sh $(MARSIM) $(CHECKPOINT)

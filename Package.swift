@@ -29,13 +29,15 @@ let package = Package(
         .target(name: "MarsimTrace", dependencies: ["MarsimCore", "MarsimHDF5"]),
         /// Hardware profiles and the energy model: counts × costs → joules per token.
         .target(name: "MarsimEnergy", dependencies: ["MarsimCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        /// Studies split into shards (`--shard K/N`) and merged back: study identity, shard manifests, checks.
+        .target(name: "MarsimStudy", dependencies: ["MarsimCore"]),
         /// Small SVG charts (scatter, stacked bars, spike raster) for what-if studies and traces.
         .target(name: "MarsimPlot"),
         /// The `marsim` commands, as a library so tests can drive them.
         .target(
             name: "MarsimCLI",
             dependencies: [
-                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot",
+                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot", "MarsimStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTestSupport", "MarsimTrace", "MarsimHDF5", "MarsimEnergy"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
+        .testTarget(name: "MarsimStudyTests", dependencies: ["MarsimTestSupport", "MarsimStudy"]),
         .testTarget(name: "MarsimCLITests", dependencies: ["MarsimTestSupport", "MarsimCLI"]),
     ]
 )

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import MarsimCheckpoint
 import MarsimCore
+import MarsimEnergy
 import MarsimEngine
+import MarsimStudy
 
 /// `marsim eval`: zero-shot multiple-choice accuracy, dense and spiking side by side.
 public struct EvalCommand: ParsableCommand {
@@ -21,6 +23,10 @@ public struct EvalCommand: ParsableCommand {
               --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt
           marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --limit 6 --mode dense --json
           marsim eval --checkpoint DIR --tasks FILE.jsonl --limit 200 --mode dense
+          marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --limit 6 --mode dense \\
+              --output-path traces/eval                 # writes traces/eval/results.json
+          marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --limit 6 --mode dense \\
+              --output-path traces/eval-s0 --shard 0/2  # then: marsim merge --out DIR SHARDS…
         """
     )
 
@@ -44,10 +50,23 @@ public struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: ArgumentHelp("Write DIR/results.json, shaped like lm-evaluation-harness's, with marsim's dense, spiking and energy blocks (with --shard: the shard, for `marsim merge`).", valueName: "dir"))
+    var outputPath: String?
+
+    @OptionGroup var profileOptions: ProfileOptions
+
+    @OptionGroup var sharding: ShardOptions
+
+    @OptionGroup var slurm: SlurmOptions
+
     public init() {}
 
     public func validate() throws {
         if let limit, limit < 1 { throw ValidationError("Please give a --limit of at least 1.") }
+        try slurm.validate(shard: sharding.shard)
+        if (sharding.shard != nil || slurm.slurm) && outputPath == nil {
+            throw ValidationError("Please give --output-path DIR with --shard or --slurm: that is where the shard or study goes.")
+        }
     }
 
     struct ModelScores: Encodable {
@@ -87,22 +106,35 @@ public struct EvalCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
+            if slurm.slurm, let outputPath {
+                try SlurmSubmission(command: "eval", options: slurm, studyFolder: outputPath, shardOutputOption: "--output-path").submit()
+                return
+            }
+            let share = try sharding.spec()
             var stopwatch = Stopwatch()
             var loadSeconds = 0.0
             let checkpoint = try checkpointOptions.load()
             var items = try MultipleChoiceItem.load(jsonl: URL(fileURLWithPath: tasks))
+            let fileItems = items.count
             if let limit { items = Array(items.prefix(limit)) }
+            let studyItems = items.count
+            // A shard scores its share of the items (after --limit); `indices` are their places in the task.
+            let indices = share?.units(of: items.count) ?? Array(items.indices)
+            items = indices.map { items[$0] }
+            let profiles = outputPath == nil ? [] : try profileOptions.load()
             let tokenized = try items.map { try TextEncoding.tokenizeChoiceItem($0, checkpoint: checkpoint) }
             var report = Report(tasks: tasks, items: items.count)
             loadSeconds += stopwatch.lap()
             var runSeconds = 0.0
+            var results: (dense: EvaluationResult?, spiking: EvaluationResult?, schedule: TickSchedule?) = (nil, nil, nil)
             if mode != .spiking {
                 let model = try checkpoint.model.preparedForRun(spikingSites: [], cache: execution.columnCache, progress: note)
                 let evaluator = MultipleChoiceEvaluator(model: model, chunk: execution.chunk)
                 loadSeconds += stopwatch.lap()
                 var progress = Progress(label: "eval dense", total: items.count, minimumTotal: 2)
-                report.dense = ModelScores(try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: execution.threads) },
-                                                                  progress: { progress.update($0) }))
+                results.dense = try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: execution.threads) },
+                                                       progress: { progress.update($0) })
+                report.dense = results.dense.map(ModelScores.init)
                 progress.finish()
                 runSeconds += stopwatch.lap()
             }
@@ -113,12 +145,14 @@ public struct EvalCommand: ParsableCommand {
                 let evaluator = MultipleChoiceEvaluator(model: model, chunk: execution.chunk)
                 loadSeconds += stopwatch.lap()
                 var progress = Progress(label: "eval spiking", total: items.count, minimumTotal: 2)
-                report.spiking = ModelScores(try evaluator.evaluate(tokenized, makeRunner: {
+                results.schedule = TickSchedule(sitesPerToken: placement.sites.count, timesteps: spiking.timesteps, tickPeriodMs: 1)
+                results.spiking = try evaluator.evaluate(tokenized, makeRunner: {
                     var runner = try SpikingRunner(model: model, placement: placement, thresholds: thresholds,
                                                    parameters: spiking.parameters, threads: execution.threads)
                     runner.delivery = execution.delivery
                     return runner
-                }, progress: { progress.update($0) }))
+                }, progress: { progress.update($0) })
+                report.spiking = results.spiking.map(ModelScores.init)
                 progress.finish()
                 runSeconds += stopwatch.lap()
                 report.timesteps = spiking.timesteps
@@ -139,6 +173,10 @@ public struct EvalCommand: ParsableCommand {
             }
             report.timing = RunTiming(load: loadSeconds, run: runSeconds,
                                       tokens: (report.dense?.tokens ?? 0) + (report.spiking?.tokens ?? 0))
+            if let outputPath {
+                try writeOutput(to: outputPath, checkpoint: checkpoint, share: share, results: results, report: report,
+                                items: (indices: indices, tokenized: tokenized, inFile: fileItems, inStudy: studyItems), profiles: profiles)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

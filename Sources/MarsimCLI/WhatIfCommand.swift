@@ -5,6 +5,7 @@ import MarsimCore
 import MarsimEnergy
 import MarsimEngine
 import MarsimPlot
+import MarsimStudy
 import MarsimTrace
 
 /// `marsim whatif`: sweep time steps × placements × threshold scales, simulate each once, cost each
@@ -82,9 +83,13 @@ public struct WhatIfCommand: ParsableCommand {
     @Flag(help: "Write into a non-empty --out folder, replacing files of the same names (others are left alone).")
     var overwrite = false
 
+    @OptionGroup var sharding: ShardOptions
+
+    @OptionGroup var slurm: SlurmOptions
+
     public init() {}
 
-    struct Configuration {
+    struct Configuration: Codable, Equatable {
         var timesteps: Int
         var placement: String
         var scale: Float
@@ -110,6 +115,7 @@ public struct WhatIfCommand: ParsableCommand {
         guard tau > 0 else { throw ValidationError("Please give a positive --tau.") }
         guard calibrationLimit >= 1 else { throw ValidationError("Please give a --calibration-limit of at least 1.") }
         if let calibrationSkip, calibrationSkip < 0 { throw ValidationError("Please give a --calibration-skip of at least 0.") }
+        try slurm.validate(shard: sharding.shard)
     }
 
     public func run() throws {
@@ -118,6 +124,11 @@ public struct WhatIfCommand: ParsableCommand {
 
     /// Refuses an `--out` that is not a directory, or is not empty (unless `--overwrite`).
     private func checkOutputFolder() throws {
+        try Self.checkOutputFolder(out, overwrite: overwrite)
+    }
+
+    /// Refuses an `out` that is not a directory, or is not empty (unless `overwrite`).
+    static func checkOutputFolder(_ out: String, overwrite: Bool) throws {
         var info = stat()
         guard lstat(out, &info) == 0 else {
             if errno == ENOTDIR { throw CLIError("\(out): cannot create the --out folder: a parent of it is a file") }
@@ -135,6 +146,11 @@ public struct WhatIfCommand: ParsableCommand {
 
     private func sweep() throws {
         try checkOutputFolder()
+        if slurm.slurm {
+            try SlurmSubmission(command: "whatif", options: slurm, studyFolder: out, shardOutputOption: "--out").submit()
+            return
+        }
+        let share = try sharding.spec()
         let profiles = try profileOptions.load()
         let profileFiles = profiles.map { sanitizedFileName($0.name) }
         for (i, name) in profileFiles.enumerated() {
@@ -154,8 +170,8 @@ public struct WhatIfCommand: ParsableCommand {
         plan.input(textFile, "--text-file")
         plan.input(calibrationText, "--calibration-text file")
         for profile in profiles { plan.input(profile.file, "profile \(profile.name)") }
-        plan.output(outURL.appendingPathComponent("results.csv").path, "results file")
-        for name in profileFiles {
+        if share == nil { plan.output(outURL.appendingPathComponent("results.csv").path, "results file") }
+        for name in profileFiles where share == nil {
             plan.output(outURL.appendingPathComponent("energy-vs-fidelity-\(name).svg").path, "plot")
             plan.output(outURL.appendingPathComponent("breakdown-\(name).svg").path, "plot")
         }
@@ -193,44 +209,70 @@ public struct WhatIfCommand: ParsableCommand {
             }
             names[config.name] = config
         }
-        plan.trace(traceDir.appendingPathComponent("dense.h5").path, "trace")
-        for config in configurations { plan.trace(traceDir.appendingPathComponent(config.name + ".h5").path, "trace") }
+        // Work units: 0 is the dense reference, 1… the configurations in grid order; a shard runs its share.
+        let owns = { (unit: Int) in share?.owns(unit) ?? true }
+        if owns(0) { plan.trace(traceDir.appendingPathComponent("dense.h5").path, "trace") }
+        for (i, config) in configurations.enumerated() where owns(i + 1) {
+            plan.trace(traceDir.appendingPathComponent(config.name + ".h5").path, "trace")
+        }
+        if share != nil { plan.output(outURL.appendingPathComponent(WhatIfStudy.rowsFile).path, "shard results") }
         try OutputTarget.createDirectories(traceDir.path)
         try plan.check()
 
         Interruption.install()
-        var progress = Progress(label: "whatif", total: configurations.count + 1, minimumTotal: 1)
+        let ownedCount = (0...configurations.count).filter(owns).count
+        var progress = Progress(label: share.map { "whatif shard \($0)" } ?? "whatif", total: ownedCount, minimumTotal: 1)
 
         // The dense reference, once.
-        let denseSettings = SimulationSettings(mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1),
-                                               placement: try Placement("none", shape: shape), thresholds: ThresholdSet(values: [:], source: "none"))
-        guard let dense = try simulateAndCost(checkpoint: checkpoint, settings: denseSettings, tokens: tokens, bytes: input.bytesOfToken,
-                                              name: "dense", traceDir: traceDir, profiles: profiles) else {
-            progress.finish()
-            note("interrupted during the dense reference run; nothing costed (its trace is kept, marked incomplete)")
-            return
+        var dense: Row?
+        if owns(0) {
+            let denseSettings = SimulationSettings(mode: .dense, parameters: ATMNParameters(timesteps: 1, tau: 1),
+                                                   placement: try Placement("none", shape: shape), thresholds: ThresholdSet(values: [:], source: "none"))
+            guard let row = try simulateAndCost(checkpoint: checkpoint, settings: denseSettings, tokens: tokens, bytes: input.bytesOfToken,
+                                                name: "dense", traceDir: traceDir, profiles: profiles) else {
+                progress.finish()
+                note("interrupted during the dense reference run; nothing costed (its trace is kept, marked incomplete)")
+                return
+            }
+            dense = row
+            progress.update(1)
         }
-        progress.update(1)
 
         // Thresholds: the dense activations are recorded once; thresholds are derived per T over every
         // site any placement uses, then each placement uses its subset, scaled.
+        // (Over every site of the whole grid, also in a shard, so its thresholds equal the unsharded run's.)
         let allSites = shape.units.filter(Set(placements.flatMap(\.sites)).contains)
-        let activations = try CalibrationActivations(model: checkpoint.model, tokens: calibration.ids, sites: allSites,
-                                                     sourceName: calibration.sourceName)
+        let activations = configurations.indices.contains(where: { owns($0 + 1) })
+            ? try CalibrationActivations(model: checkpoint.model, tokens: calibration.ids, sites: allSites, sourceName: calibration.sourceName)
+            : nil
         let rule = CalibrationRule(kind: calibrationRule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
         var rows: [Row] = []
-        var done = 1
+        var rowUnits: [Int] = []
+        var done = dense == nil ? 0 : 1
         var interrupted = false
+        var unit = 0
         sweepLoop: for t in ts {
             let parameters = ATMNParameters(timesteps: t, tau: tau)
+            let unitsOfT = (unit + 1)...(unit + placements.count * scales.count)
+            guard let activations, unitsOfT.contains(where: owns) else {
+                unit = unitsOfT.upperBound
+                continue
+            }
             let calibrated = rule.kind == .output ? nil
                 : try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
             for p in placements {
+                let unitsOfP = (unit + 1)...(unit + scales.count)
+                guard unitsOfP.contains(where: owns) else {
+                    unit = unitsOfP.upperBound
+                    continue
+                }
                 // The output rule learns each placement's sites in order, the earlier ones spiking.
                 let placed = try calibrated ?? SequentialCalibration.run(
                     model: checkpoint.model, tokens: calibration.ids, sites: p.sites, parameters: parameters, rule: rule,
                     sourceName: calibration.sourceName, activations: activations, threads: execution.threads).thresholds
                 for s in scales {
+                    unit += 1
+                    guard owns(unit) else { continue }
                     let config = Configuration(timesteps: t, placement: p.specification, scale: s)
                     let thresholds = try placed.scaled(by: s).checkedFinite()
                     let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p, thresholds: thresholds)
@@ -241,16 +283,27 @@ public struct WhatIfCommand: ParsableCommand {
                     }
                     row.configuration = config
                     rows.append(row)
+                    rowUnits.append(unit)
                     done += 1
                     progress.update(done)
                 }
             }
         }
         progress.finish()
+        if let share {
+            guard !interrupted else {
+                note("interrupted: shard \(share) is unfinished (no \(ShardManifest.fileName) written); run it again")
+                return
+            }
+            let study = try studyIdentity(checkpoint: checkpoint, placements: placements.map(\.specification), profiles: profiles,
+                                          units: configurations.count + 1)
+            try WhatIfStudy.writeShard(study: study, shard: share, out: out, dense: dense, rows: Array(zip(rowUnits, rows)))
+            return
+        }
         let checkpointName = (checkpointOptions.resolvedDirectory().path as NSString).lastPathComponent
         let caption = "marsim \(marsimVersion) · \(checkpointName) · \(tokens.count) tokens of \((textFile as NSString).lastPathComponent) · "
             + "thresholds: \(calibrationRule.rawValue) rule on \(calibration.sourceName)"
-        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
+        try WhatIfOutput(dense: dense!, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
                          caption: caption).write()
         print(splitLine)
         if interrupted {
@@ -260,9 +313,9 @@ public struct WhatIfCommand: ParsableCommand {
     }
 
     /// One simulated configuration and its costs under each profile.
-    struct Row {
+    struct Row: Codable {
         var configuration: Configuration?
-        var summary: SimulationSummary
+        var summary: WhatIfSummary
         var trace: String
         var reports: [EnergyReport]
         /// Per profile, decode and prefill energy (prefill: the tokens that ran in chunks).
@@ -296,7 +349,7 @@ public struct WhatIfCommand: ParsableCommand {
         let reader = try TraceReader(path: path)
         let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
                                   chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
-        return Row(configuration: nil, summary: summary, trace: path,
+        return Row(configuration: nil, summary: WhatIfSummary(summary), trace: path,
                    reports: try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) },
                    phases: try profiles.map { try EnergyModel.phases(profile: $0, inputs: inputs) })
     }

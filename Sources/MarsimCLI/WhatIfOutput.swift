@@ -86,7 +86,7 @@ struct WhatIfOutput {
         return lines.joined(separator: "\n")
     }
 
-    private func fidelity(_ s: SimulationSummary) -> Double? {
+    private func fidelity(_ s: WhatIfSummary) -> Double? {
         usesBitsPerByte ? s.bitsPerByte(spiking: true) : s.klMean
     }
 

@@ -85,22 +85,75 @@ struct TraceFileAccess: ~Copyable {
         return dataset
     }
 
-    /// Refuses data stored outside the file (external or virtual storage could point anywhere,
-    /// including a FIFO or a device).
+    /// Refuses data stored outside the file in ways a reader cannot bound: external storage (raw
+    /// bytes in any file, even a FIFO or a device) and virtual datasets whose sources are not
+    /// checked trace datasets (`virtualSourceBound`). A virtual dataset whose every source is a
+    /// regular HDF5 file holding an ordinary dataset of the same type is accepted: that is how a
+    /// merged study exposes its shards' traces.
     func checkStorage(_ dataset: borrowing H5Dataset, _ object: String) throws {
         switch try dataset.storageLayout() {
-        case .virtual, .contiguous(external: true):
-            throw TraceError.inconsistent(path: path, reason: "\(object) keeps its data outside the file (virtual or external storage)")
+        case .contiguous(external: true):
+            throw TraceError.inconsistent(path: path, reason: "\(object) keeps its data in external raw files")
+        case .virtual:
+            _ = try virtualSourceBound(dataset, object, elementBytes: 1)
         default: break
         }
     }
 
+    /// For a virtual dataset, checks every mapping's source and returns the elements the sources
+    /// store (the sum of their `storedElementBound`s). A source must be another regular HDF5 file
+    /// (a relative name is resolved against this file's folder, as HDF5 does) holding a dataset of
+    /// the same stored type that is neither virtual nor external: HDF5 itself would read a missing
+    /// source as zeros, silently.
+    func virtualSourceBound(_ dataset: borrowing H5Dataset, _ object: String, elementBytes: Int) throws -> Int {
+        let sources = try dataset.virtualSources()
+        guard !sources.isEmpty, sources.count <= 4096 else {
+            throw TraceError.inconsistent(path: path, reason: "\(object) is virtual with \(sources.count) mappings")
+        }
+        let stored = try dataset.storedType()
+        var total = 0
+        for source in sources {
+            let folder = (file.filePath as NSString).deletingLastPathComponent
+            let sourcePath = source.file.hasPrefix("/") ? source.file : (folder.isEmpty ? source.file : folder + "/" + source.file)
+            let what = "\(object) maps \(source.dataset) of \(sourcePath)"
+            guard source.file != "." else {
+                throw TraceError.inconsistent(path: path, reason: "\(what): a virtual dataset may only map other files")
+            }
+            let size: Int
+            do { size = try Self.regularFileSize(sourcePath) } catch let TraceError.cannotOpen(_, reason) {
+                throw TraceError.inconsistent(path: path, reason: "\(what), which cannot be opened: \(reason) (a merged trace reads its shards' files)")
+            }
+            guard H5File.isHDF5(sourcePath) else {
+                throw TraceError.inconsistent(path: path, reason: "\(what), which is not an HDF5 file")
+            }
+            let sourceFile = try H5File(opening: sourcePath, mode: .readOnly)
+            guard try sourceFile.kind(of: source.dataset) == .dataset else {
+                throw TraceError.inconsistent(path: path, reason: "\(what), which has no such dataset")
+            }
+            let original = try sourceFile.openDataset(source.dataset)
+            switch try original.storageLayout() {
+            case .virtual, .contiguous(external: true):
+                throw TraceError.inconsistent(path: path, reason: "\(what), which keeps its own data outside its file")
+            default: break
+            }
+            guard try original.storedType() == stored else {
+                throw TraceError.inconsistent(path: path, reason: "\(what), whose type differs")
+            }
+            let (sum, overflow) = total.addingReportingOverflow(try original.storedElementBound(elementBytes: elementBytes, fileBytes: size))
+            total = overflow ? Int.max : sum
+        }
+        return total
+    }
+
     /// Throws unless the file stores at least `rows` rows of `dataset` (of `rowElements` elements of
     /// `elementBytes` bytes): an extent beyond the stored data would only read fill values, and a
-    /// small file claiming billions of rows must not make a reader allocate for them.
+    /// small file claiming billions of rows must not make a reader allocate for them. A virtual
+    /// dataset's rows are stored by its sources.
     func requireStoredRows(_ dataset: borrowing H5Dataset, _ object: String, rows: Int, rowElements: Int, elementBytes: Int) throws {
         guard rows > 0, rowElements > 0 else { return }
-        let bound = try dataset.storedElementBound(elementBytes: elementBytes, fileBytes: fileBytes)
+        let bound = try dataset.storageLayout() == .virtual
+            ? virtualSourceBound(dataset, object, elementBytes: elementBytes)
+            : dataset.storedElementBound(elementBytes: elementBytes, fileBytes: fileBytes)
         let (needed, overflow) = rows.multipliedReportingOverflow(by: rowElements)
         if overflow || needed > bound {
             throw TraceError.tooLarge(path: path, reason:

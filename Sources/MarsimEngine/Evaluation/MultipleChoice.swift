@@ -94,6 +94,9 @@ public struct EvaluationResult: Sendable {
     public var tokens: Int
     /// Every unit summed over all tokens.
     public var total: ActivityCounts
+    /// Per accounting unit (the pass's unit order), summed over all tokens: what an energy model
+    /// needs to cost the whole evaluation, and what shards of it add up exactly.
+    public var unitTotals: [ActivityCounts] = []
 
     public var acc: Double { Double(items.filter { $0.pred == $0.label }.count) / Double(max(items.count, 1)) }
     public var accNorm: Double { Double(items.filter { $0.predNorm == $0.label }.count) / Double(max(items.count, 1)) }
@@ -121,7 +124,8 @@ public struct MultipleChoiceEvaluator {
     public func evaluate<R: ProjectionRunner>(_ items: [TokenizedChoiceItem], makeRunner: () throws -> R,
                                               progress: (Int) -> Void = { _ in }) throws -> EvaluationResult {
         var runner = try makeRunner()
-        var result = EvaluationResult(items: [], tokens: 0, total: ActivityCounts())
+        var result = EvaluationResult(items: [], tokens: 0, total: ActivityCounts(),
+                                      unitTotals: Array(repeating: ActivityCounts(), count: pass.index.units.count))
         /// Runs `tokens` from `state`; returns each token's logits.
         func run(_ tokens: ArraySlice<Int>, _ state: inout RecurrentState) -> [[Float]] {
             var logits: [[Float]] = []
@@ -131,6 +135,7 @@ public struct MultipleChoiceEvaluator {
                 for t in 0..<range.count {
                     logits.append(Array(out.logits(t)))
                     result.total += out.counts[t].counts.reduce(ActivityCounts(), +)
+                    for (u, counts) in out.counts[t].counts.enumerated() { result.unitTotals[u] += counts }
                 }
                 result.tokens += range.count
             }
@@ -158,7 +163,7 @@ public struct MultipleChoiceEvaluator {
     }
 
     /// Index of the largest value (lowest index on ties, as numpy).
-    static func argmax(_ values: [Double]) -> Int {
+    public static func argmax(_ values: [Double]) -> Int {
         var best = 0
         for i in values.indices where values[i] > values[best] { best = i }
         return best

@@ -1,0 +1,175 @@
+import Foundation
+import MarsimCore
+
+/// A study submitted to Slurm: a job array whose task K runs shard K/N of the same command, and a
+/// merge job that depends on the whole array (`afterok`, killed if a shard fails).
+///
+/// Everything lives in the study folder (`SlurmLayout`): the two batch scripts, one log per shard,
+/// the shard folders, and the merged results. A failed shard is re-run alone with
+/// `sbatch --array=K DIR/slurm/shards.sbatch` (its folder is cleared first), then merged.
+struct SlurmSubmission {
+    var command: String
+    var options: SlurmOptions
+    /// The study's output folder (`--out`).
+    var studyFolder: String
+    /// The option that names a shard's output folder (`--out` for whatif, `--output-path` for eval).
+    var shardOutputOption: String
+    /// The command line as typed, without the executable (first: the subcommand).
+    var arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    /// Where the jobs run (they `cd` here, so relative paths mean what they meant at submission).
+    var workingDirectory = FileManager.default.currentDirectoryPath
+
+    var layout: SlurmLayout { SlurmLayout(study: absolute(studyFolder)) }
+    var shardCount: Int { options.shards ?? 1 }
+
+    /// The marsim executable the jobs run.
+    var executable: String {
+        if let path = options.marsimExecutable { return absolute(path) }
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? absolute(CommandLine.arguments[0])
+    }
+
+    /// The typed arguments minus the Slurm options, the output folder and `--overwrite`.
+    var shardArguments: [String] {
+        let dropWithValue: Set<String> = ["--shards", "--partition", "--time", "--mem", "--marsim-executable", shardOutputOption]
+        let dropAlone: Set<String> = ["--slurm", "--dry-run", "--overwrite"]
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
+            if dropAlone.contains(a) { i += 1; continue }
+            if dropWithValue.contains(name) { i += a.contains("=") ? 1 : 2; continue }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+
+    func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: workingDirectory, isDirectory: true)).standardizedFileURL.path
+    }
+
+    private var resourceLines: [String] {
+        [("partition", options.partition), ("time", options.time), ("mem", options.mem)].compactMap { name, value in
+            value.map { "#SBATCH --\(name)=\($0)" }
+        }
+    }
+
+    /// The job array's batch script.
+    var shardScript: String {
+        let n = shardCount
+        return ([
+            "#!/bin/bash",
+            "# marsim \(command) study, shard K of \(n) (K = the array task id); written by `marsim \(command) --slurm`.",
+            "# Re-run one shard alone: sbatch --array=K \(layout.shardScript)",
+            "#SBATCH --job-name=marsim-\(command)",
+            "#SBATCH --array=0-\(n - 1)",
+            "#SBATCH --output=\(layout.logs)/shard-%a.log",
+            "#SBATCH --chdir=\(workingDirectory)",
+        ] + resourceLines + [
+            "set -euo pipefail",
+            "K=\"$SLURM_ARRAY_TASK_ID\"",
+            "SHARD=\(shellQuoted(layout.shards + "/shard-"))\"$K\"",
+            "# A re-run starts clean (a killed run's trace journal is never overwritten).",
+            "rm -rf -- \"$SHARD\"",
+            "mkdir -p -- \"$SHARD\"",
+            "echo \"marsim shard $K/\(n) on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)\"",
+            "exec " + ([executable] + shardArguments).map(shellQuoted).joined(separator: " ")
+                + " \(shardOutputOption) \"$SHARD\" --shard \"$K/\(n)\"",
+        ]).joined(separator: "\n") + "\n"
+    }
+
+    /// The merge job's batch script.
+    var mergeScript: String {
+        ([
+            "#!/bin/bash",
+            "# marsim \(command) study: merge the \(shardCount) shards; written by `marsim \(command) --slurm`.",
+            "#SBATCH --job-name=marsim-merge",
+            "#SBATCH --output=\(layout.logs)/merge.log",
+            "#SBATCH --chdir=\(workingDirectory)",
+        ] + resourceLines + [
+            "set -euo pipefail",
+            "exec " + [executable, "merge", "--overwrite", "--out", layout.study, layout.shards].map(shellQuoted).joined(separator: " "),
+        ]).joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the scripts and submits them (or prints them, with `--dry-run`).
+    func submit() throws {
+        if options.dryRun {
+            print("# \(layout.shardScript)\n\(shardScript)\n# \(layout.mergeScript)\n\(mergeScript)")
+            print("# would run: sbatch --parsable \(layout.shardScript)")
+            print("#            sbatch --parsable --dependency=afterok:<array job id> --kill-on-invalid-dep=yes \(layout.mergeScript)")
+            return
+        }
+        for folder in [layout.scripts, layout.logs, layout.shards] { try OutputTarget.createDirectories(folder) }
+        try AtomicOutputFile.write(shardScript, to: layout.shardScript, label: "batch script")
+        try AtomicOutputFile.write(mergeScript, to: layout.mergeScript, label: "batch script")
+        let arrayID = try Self.sbatch(["--parsable", layout.shardScript])
+        let mergeID = try Self.sbatch(["--parsable", "--dependency=afterok:\(arrayID)", "--kill-on-invalid-dep=yes", layout.mergeScript])
+        print("""
+        submitted \(command) study: \(shardCount) shard(s) as Slurm job array \(arrayID) (tasks 0-\(shardCount - 1)), merge as job \(mergeID) (afterok:\(arrayID))
+          scripts  \(layout.shardScript), \(layout.mergeScript)
+          logs     \(layout.logs)/shard-K.log, \(layout.logs)/merge.log
+          watch    squeue -j \(arrayID),\(mergeID)
+          results  \(layout.study) once job \(mergeID) has finished
+          a shard fails: its log says why; re-run it alone with sbatch --array=K \(layout.shardScript), then sbatch \(layout.mergeScript)
+        """)
+    }
+
+    /// Runs `sbatch` and returns the job id it prints (`--parsable`: `id` or `id;cluster`).
+    static func sbatch(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sbatch"] + arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch { throw CLIError("cannot run sbatch: \(CLIError.describe(error)); is Slurm installed here?") }
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let id = printed.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        guard process.terminationStatus == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
+            let reason = complaint.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw CLIError("sbatch \(arguments.last ?? "") failed (exit \(process.terminationStatus)): \(reason.isEmpty ? printed : reason)")
+        }
+        return id
+    }
+}
+
+/// Quotes `text` for a POSIX shell (single quotes; an embedded quote becomes `'\''`).
+func shellQuoted(_ text: String) -> String {
+    if !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=,:@+".contains($0) }) { return text }
+    return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// Where a Slurm study keeps its parts, under its output folder.
+struct SlurmLayout {
+    /// The study's output folder: the merged results go here.
+    var study: String
+    var scripts: String { study + "/slurm" }
+    var shardScript: String { scripts + "/shards.sbatch" }
+    var mergeScript: String { scripts + "/merge.sbatch" }
+    var logs: String { study + "/logs" }
+    var shards: String { study + "/shards" }
+    func log(shard: Int) -> String { logs + "/shard-\(shard).log" }
+
+    /// For a merge missing shard K: where its log is, how it ended, and how to re-run it — when the
+    /// shards were given as (or inside) a Slurm study's `shards/` folder.
+    static func missingShardHint(shardPaths: [String], shard: Int) -> String? {
+        for path in shardPaths {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            let shardsFolder = url.lastPathComponent == "shards" ? url : url.deletingLastPathComponent()
+            guard shardsFolder.lastPathComponent == "shards" else { continue }
+            let layout = SlurmLayout(study: shardsFolder.deletingLastPathComponent().path)
+            let log = layout.log(shard: shard)
+            guard let text = try? String(contentsOfFile: log, encoding: .utf8) else {
+                return FileManager.default.fileExists(atPath: layout.shardScript)
+                    ? "no log at \(log) (did the array task start?); run it alone: sbatch --array=\(shard) \(layout.shardScript)" : nil
+            }
+            let last = text.split(whereSeparator: \.isNewline).last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? "(empty)"
+            return "its log \(log) ends: \(last.prefix(300)); re-run it alone: sbatch --array=\(shard) \(layout.shardScript), then merge again"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import MarsimCheckpoint
+import MarsimCore
+import MarsimEnergy
+import MarsimHDF5
+import MarsimStudy
+
+extension WhatIfCommand {
+    /// The study this command runs, whatever shard of it: the grid, the text, the checkpoint's and
+    /// profiles' content, and every setting that changes a result (not threads, not `--out`).
+    func studyIdentity(checkpoint: Checkpoint, placements: [String], profiles: [HardwareProfile], units: Int) throws -> StudyIdentity {
+        var p: [String: String] = [
+            "checkpoint_digest": checkpoint.identity().contentHash,
+            "text_digest": try ContentDigest.ofFile(textFile),
+            "limit": String(limit),
+            "timesteps": timesteps,
+            "placement": placements.joined(separator: ","),
+            "threshold_scale": thresholdScale,
+            "calibration_text_digest": try calibrationText.map(ContentDigest.ofFile) ?? "the text",
+            "calibration_rule": calibrationRule.rawValue,
+            "calibration_quantile": "\(calibrationQuantile)",
+            "calibration_window": "skip \(calibrationSkip.map(String.init) ?? "default") limit \(calibrationLimit)",
+            "calibration_output_rule": learning.settings.summary,
+            "tau": "\(tau)",
+            "trace_level": traceLevel.rawValue,
+            "chunk": String(execution.chunk),
+            "delivery": execution.delivery.rawValue,
+        ]
+        p["profiles"] = try profiles.map { "\($0.name)=" + (try $0.file.map(ContentDigest.ofFile) ?? "built-in") }.joined(separator: ",")
+        return StudyIdentity(kind: "whatif", parameters: p, units: units)
+    }
+}
+
+/// A what-if study split into shards: what a shard writes, and how shards merge back into exactly
+/// what the unsharded command writes.
+///
+/// A shard folder holds `traces/` (its configurations' traces), `rows.json` (each configuration's
+/// figures and energy reports, keyed by work unit: 0 = dense, 1… = configurations in grid order)
+/// and `shard.json` (`ShardManifest`, written last). The merge writes `results.csv` and the plots
+/// from the rows — per configuration nothing is aggregated across shards, so the numbers are the
+/// unsharded run's — and `traces/NAME.h5` as virtual mirrors of the shards' traces (no copy).
+enum WhatIfStudy {
+    static let rowsFile = "rows.json"
+
+    struct ShardRows: Codable {
+        struct Entry: Codable {
+            var unit: Int
+            var row: WhatIfCommand.Row
+        }
+        var rows: [Entry]
+    }
+
+    /// Writes `rows.json` (trace paths relative to `out`) and then the manifest.
+    static func writeShard(study: StudyIdentity, shard: ShardSpec, out: String, dense: WhatIfCommand.Row?,
+                           rows: [(Int, WhatIfCommand.Row)]) throws {
+        var entries: [ShardRows.Entry] = []
+        if let dense { entries.append(.init(unit: 0, row: dense)) }
+        entries += rows.map { ShardRows.Entry(unit: $0.0, row: $0.1) }
+        var traceFiles: [String] = []
+        for i in entries.indices {
+            let relative = "traces/" + URL(fileURLWithPath: entries[i].row.trace).lastPathComponent
+            entries[i].row.trace = relative
+            traceFiles.append(relative)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try AtomicOutputFile.write(String(decoding: try encoder.encode(ShardRows(rows: entries)), as: UTF8.self),
+                                   to: out + "/" + rowsFile, label: "shard results")
+        let manifest = try ShardManifest(study: study, shard: shard, folder: out, files: [rowsFile] + traceFiles)
+        try manifest.write(to: out)
+        note("wrote shard \(shard) of a \(study.units)-unit what-if study to \(out) (\(entries.count) unit(s)); merge with: marsim merge --out DIR SHARD_DIR...")
+    }
+
+    /// Merges checked shards into `out`: `results.csv`, plots, and virtual traces.
+    static func merge(_ set: ShardSet, out: String) throws {
+        var byUnit: [Int: (row: WhatIfCommand.Row, folder: String)] = [:]
+        for member in set.members {
+            guard member.manifest.files[rowsFile] != nil else {
+                throw StudyError("\(member.folder)/\(ShardManifest.fileName): lists no \(rowsFile); not a what-if shard")
+            }
+            let path = member.folder + "/" + rowsFile
+            let rows: ShardRows
+            do { rows = try JSONDecoder().decode(ShardRows.self, from: try InputFile.read(path, label: "shard results")) } catch {
+                throw StudyError("\(path): not a what-if shard's results (\(CLIError.describe(error)))")
+            }
+            for entry in rows.rows {
+                guard member.manifest.units.contains(entry.unit), byUnit[entry.unit] == nil else {
+                    throw StudyError("\(path): unit \(entry.unit) is not this shard's, or appears twice")
+                }
+                byUnit[entry.unit] = (entry.row, member.folder)
+            }
+        }
+        let units = set.study.units
+        if let missing = (0..<units).first(where: { byUnit[$0] == nil }) {
+            throw StudyError("no shard holds work unit \(missing) of \(units) (\(missing == 0 ? "the dense reference" : "configuration \(missing)"))")
+        }
+        let outURL = URL(fileURLWithPath: out)
+        let traceDir = outURL.appendingPathComponent("traces")
+        try OutputTarget.createDirectories(traceDir.path)
+        var rows: [WhatIfCommand.Row] = []
+        for unit in 0..<units {
+            var (row, folder) = byUnit[unit]!
+            let source = URL(fileURLWithPath: folder).appendingPathComponent(row.trace).standardizedFileURL.path
+            let target = traceDir.appendingPathComponent(URL(fileURLWithPath: row.trace).lastPathComponent)
+            try OutputTarget.check(target.path, label: "merged trace")
+            try H5VirtualMirror.create(at: target.path, mirroring: source,
+                                       sourceName: relativePath(from: traceDir.standardizedFileURL.path, to: source))
+            row.trace = target.path
+            rows.append(row)
+        }
+        let dense = rows.removeFirst()
+        let profiles = dense.reports.map(\.profile.name)
+        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles, profileFiles: profiles.map(sanitizedFileName), out: outURL).write()
+    }
+
+    /// `file` relative to the folder `from` (both absolute, standardised), e.g. `../shards/shard-1/traces/dense.h5`.
+    static func relativePath(from folder: String, to file: String) -> String {
+        let a = folder.split(separator: "/"), b = file.split(separator: "/")
+        var common = 0
+        while common < min(a.count, b.count - 1), a[common] == b[common] { common += 1 }
+        return (Array(repeating: "..", count: a.count - common) + b[common...].map(String.init)).joined(separator: "/")
+    }
+}
