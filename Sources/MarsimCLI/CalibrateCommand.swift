@@ -21,9 +21,10 @@ public struct CalibrateCommand: ParsableCommand {
 
         Calibrate on tokens you do not evaluate: e.g. bytes 1024–2047 of the held-out text, then \
         evaluate bytes 0–1023:
-          marsim calibrate --calibration-text heldout.txt --calibration-skip 1024 \\
-              --rule output -T 4 --out thresholds-T4.safetensors
-          marsim simulate --text-file heldout.txt --limit 1024 -T 4 --thresholds thresholds-T4.safetensors
+          marsim calibrate --calibration-text checkpoints/tiny-llamba-bytes/heldout.txt \\
+              --calibration-skip 1024 --rule output -T 4 --out traces/thresholds-T4.safetensors
+          marsim simulate --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 1024 -T 4 \\
+              --thresholds traces/thresholds-T4.safetensors
         """
     )
 

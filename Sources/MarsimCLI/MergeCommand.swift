@@ -20,7 +20,7 @@ public struct MergeCommand: ParsableCommand {
         Examples (a study of two shards, and the eval example's shard 0/2 with its partner):
           marsim whatif --text-file FILE --out study/shards/shard-0 --shard 0/2
           marsim whatif --text-file FILE --out study/shards/shard-1 --shard 1/2
-          marsim merge --out study study/shards --overwrite
+          marsim merge --out DIR DIR/shards --overwrite
           marsim eval --tasks Tests/Fixtures/mc/pydoc-mc.jsonl --limit 6 --mode dense \\
               --output-path traces/eval-s1 --shard 1/2
           marsim merge --out traces/eval-merged traces/eval-s0 traces/eval-s1

@@ -290,6 +290,9 @@ public struct WhatIfCommand: ParsableCommand {
             }
         }
         progress.finish()
+        let checkpointName = (checkpointOptions.resolvedDirectory().path as NSString).lastPathComponent
+        let caption = "marsim \(marsimVersion) · \(checkpointName) · \(tokens.count) tokens of \((textFile as NSString).lastPathComponent) · "
+            + "thresholds: \(calibrationRule.rawValue) rule on \(calibration.sourceName)"
         if let share {
             guard !interrupted else {
                 note("interrupted: shard \(share) is unfinished (no \(ShardManifest.fileName) written); run it again")
@@ -297,12 +300,10 @@ public struct WhatIfCommand: ParsableCommand {
             }
             let study = try studyIdentity(checkpoint: checkpoint, placements: placements.map(\.specification), profiles: profiles,
                                           units: configurations.count + 1)
-            try WhatIfStudy.writeShard(study: study, shard: share, out: out, dense: dense, rows: Array(zip(rowUnits, rows)))
+            try WhatIfStudy.writeShard(study: study, shard: share, out: out, dense: dense, rows: Array(zip(rowUnits, rows)),
+                                       caption: caption)
             return
         }
-        let checkpointName = (checkpointOptions.resolvedDirectory().path as NSString).lastPathComponent
-        let caption = "marsim \(marsimVersion) · \(checkpointName) · \(tokens.count) tokens of \((textFile as NSString).lastPathComponent) · "
-            + "thresholds: \(calibrationRule.rawValue) rule on \(calibration.sourceName)"
         try WhatIfOutput(dense: dense!, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
                          caption: caption).write()
         print(splitLine)

@@ -48,11 +48,13 @@ enum WhatIfStudy {
             var row: WhatIfCommand.Row
         }
         var rows: [Entry]
+        /// The plots' caption (the same in every shard of a study), so merged plots equal unsharded ones.
+        var caption: String?
     }
 
     /// Writes `rows.json` (trace paths relative to `out`) and then the manifest.
     static func writeShard(study: StudyIdentity, shard: ShardSpec, out: String, dense: WhatIfCommand.Row?,
-                           rows: [(Int, WhatIfCommand.Row)]) throws {
+                           rows: [(Int, WhatIfCommand.Row)], caption: String?) throws {
         var entries: [ShardRows.Entry] = []
         if let dense { entries.append(.init(unit: 0, row: dense)) }
         entries += rows.map { ShardRows.Entry(unit: $0.0, row: $0.1) }
@@ -64,7 +66,7 @@ enum WhatIfStudy {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try AtomicOutputFile.write(String(decoding: try encoder.encode(ShardRows(rows: entries)), as: UTF8.self),
+        try AtomicOutputFile.write(String(decoding: try encoder.encode(ShardRows(rows: entries, caption: caption)), as: UTF8.self),
                                    to: out + "/" + rowsFile, label: "shard results")
         let manifest = try ShardManifest(study: study, shard: shard, folder: out, files: [rowsFile] + traceFiles)
         try manifest.write(to: out)
@@ -74,6 +76,7 @@ enum WhatIfStudy {
     /// Merges checked shards into `out`: `results.csv`, plots, and virtual traces.
     static func merge(_ set: ShardSet, out: String) throws {
         var byUnit: [Int: (row: WhatIfCommand.Row, folder: String)] = [:]
+        var caption: String?
         for member in set.members {
             guard member.manifest.files[rowsFile] != nil else {
                 throw StudyError("\(member.folder)/\(ShardManifest.fileName): lists no \(rowsFile); not a what-if shard")
@@ -83,6 +86,7 @@ enum WhatIfStudy {
             do { rows = try JSONDecoder().decode(ShardRows.self, from: try InputFile.read(path, label: "shard results")) } catch {
                 throw StudyError("\(path): not a what-if shard's results (\(CLIError.describe(error)))")
             }
+            caption = caption ?? rows.caption
             for entry in rows.rows {
                 guard member.manifest.units.contains(entry.unit), byUnit[entry.unit] == nil else {
                     throw StudyError("\(path): unit \(entry.unit) is not this shard's, or appears twice")
@@ -110,7 +114,8 @@ enum WhatIfStudy {
         }
         let dense = rows.removeFirst()
         let profiles = dense.reports.map(\.profile.name)
-        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles, profileFiles: profiles.map(sanitizedFileName), out: outURL).write()
+        try WhatIfOutput(dense: dense, rows: rows, profiles: profiles, profileFiles: profiles.map(sanitizedFileName), out: outURL,
+                         caption: caption).write()
     }
 
     /// `file` relative to the folder `from` (both absolute, standardised), e.g. `../shards/shard-1/traces/dense.h5`.
