@@ -140,7 +140,8 @@ public struct EvalCommand: ParsableCommand {
             }
             if mode != .dense {
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
-                let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
+                let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites,
+                                                          input: .init(ids: tokenized.flatMap(\.context), name: "the task contexts", file: nil))
                 let model = try checkpoint.model.preparedForRun(spikingSites: placement.sites, cache: execution.columnCache, progress: note)
                 let evaluator = MultipleChoiceEvaluator(model: model, chunk: execution.chunk)
                 loadSeconds += stopwatch.lap()

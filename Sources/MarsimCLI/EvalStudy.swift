@@ -324,7 +324,7 @@ extension EvalCommand {
             p["calibration_text_digest"] = try spiking.calibrationText.map(ContentDigest.ofFile) ?? "none"
             p["calibration"] = "\(spiking.calibrationRule.rawValue) q \(spiking.calibrationQuantile) skip \(spiking.calibrationSkip) limit \(spiking.calibrationLimit)"
             p["calibration_output_rule"] = spiking.learning.settings.summary
-            p["threshold"] = "\(spiking.threshold) scale \(spiking.thresholdScale)"
+            p["threshold"] = "\(spiking.threshold.map { "\($0)" } ?? "default calibration") scale \(spiking.thresholdScale)"
         }
         p["profiles"] = try profiles.map { "\($0.name)=" + (try $0.file.map(ContentDigest.ofFile) ?? "built-in") }.joined(separator: ",")
         return StudyIdentity(kind: "eval", parameters: p, units: items)

@@ -79,7 +79,8 @@ public struct GenerateCommand: ParsableCommand {
                                                     chunk: execution.chunk, timing: { timing = $0 })
             case .spiking:
                 let placement = try Placement(spiking.placement, shape: checkpoint.model.shape)
-                let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
+                let thresholds = try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites,
+                                                          input: .init(ids: promptIDs, name: "the prompt", file: nil))
                 let model = try checkpoint.model.preparedForRun(spikingSites: placement.sites, cache: execution.columnCache, progress: note)
                 var runner = try SpikingRunner(model: model, placement: placement, thresholds: thresholds,
                                                parameters: spiking.parameters, threads: execution.threads)

@@ -63,7 +63,8 @@ public struct SimulateCommand: ParsableCommand {
             let tokens = try input.tokens(for: checkpoint)
             let placement = try Placement(mode == .dense ? "none" : spiking.placement, shape: checkpoint.model.shape)
             let thresholds = mode == .dense ? ThresholdSet(values: [:], source: "none")
-                : try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites)
+                : try spiking.thresholdSet(checkpoint: checkpoint, sites: placement.sites,
+                                           input: .init(ids: tokens.ids, name: input.textFile ?? "the run's input", file: input.textFile))
             let settings = execution.apply(to: SimulationSettings(mode: mode, parameters: spiking.parameters, placement: placement,
                                                                   thresholds: thresholds, tickPeriodMs: traceOptions.tickPeriodMs))
             let simulator = try Simulator(model: checkpoint.model, settings: settings, progress: note)

@@ -35,8 +35,8 @@ struct SpikingOptions: ParsableArguments {
 
     @OptionGroup var learning: OutputRuleOptions
 
-    @Option(help: ArgumentHelp("A fixed threshold V for every neuron, when no learned or calibrated thresholds are used.", valueName: "V"))
-    var threshold: Float = 1
+    @Option(help: ArgumentHelp("A fixed threshold V for every neuron, instead of the default calibration (see the resolution order below).", valueName: "V"))
+    var threshold: Float?
 
     @Option(help: "Multiply every threshold by this factor.")
     var thresholdScale: Float = 1
@@ -44,7 +44,7 @@ struct SpikingOptions: ParsableArguments {
     func validate() throws {
         guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
         guard tau > 0, tau.isFinite else { throw ValidationError("Please give a positive --tau.") }
-        guard threshold > 0, threshold.isFinite else { throw ValidationError("Please give a positive --threshold.") }
+        if let threshold, !(threshold > 0 && threshold.isFinite) { throw ValidationError("Please give a positive --threshold.") }
         guard thresholdScale > 0, thresholdScale.isFinite else { throw ValidationError("Please give a positive --threshold-scale.") }
         guard calibrationQuantile > 0, calibrationQuantile <= 1 else { throw ValidationError("Please give a --calibration-quantile in (0, 1].") }
         guard calibrationLimit >= 1 else { throw ValidationError("Please give a --calibration-limit of at least 1.") }
@@ -62,8 +62,13 @@ struct SpikingOptions: ParsableArguments {
     }
 
     /// Resolves thresholds in order: --thresholds FILE, --calibration-text F, the checkpoint's
-    /// `atmn_thresholds.safetensors` sidecar, else the fixed --threshold.
-    func thresholdSet(checkpoint: Checkpoint, sites: [AccountingUnit]) throws -> ThresholdSet {
+    /// `atmn_thresholds.safetensors` sidecar, a fixed --threshold V; with none of them, calibration
+    /// by the chosen rule on the checkpoint's own calibration text (`DefaultCalibration`), else on
+    /// `input` (the run's tokens) — said on stderr, and recorded as the threshold source, because a
+    /// spiking run with V = 1 for every neuron (the old default) is rarely what anyone meant.
+    ///
+    /// - Parameter input: the run's tokens and where they came from (a text file, for the overlap check).
+    func thresholdSet(checkpoint: Checkpoint, sites: [AccountingUnit], input: DefaultCalibration.Input? = nil) throws -> ThresholdSet {
         let shape = checkpoint.model.shape
         var set: ThresholdSet
         let sidecar = checkpoint.directory.appendingPathComponent(ThresholdSet.sidecarName)
@@ -75,10 +80,61 @@ struct SpikingOptions: ParsableArguments {
                                               rule: rule, sourceName: window.sourceName, progress: note)
         } else if FileManager.default.fileExists(atPath: sidecar.path) {
             set = try ThresholdSet.learned(file: sidecar, sites: sites, shape: shape)
-        } else {
+        } else if let threshold {
             set = ThresholdSet.fixed(threshold, sites: sites, shape: shape)
+        } else {
+            let window = try DefaultCalibration.window(checkpoint: checkpoint, input: input, limit: calibrationLimit)
+            note("thresholds: none given (--thresholds, --calibration-text or --threshold V); calibrating with the \(calibrationRule.rawValue) rule on \(window.sourceName)"
+                 + (window.overlapsInput ? " — the tokens this run evaluates, which flatters fidelity" : ""))
+            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: window.ids, sites: sites, parameters: parameters,
+                                              rule: rule, sourceName: "default: " + window.sourceName, progress: note)
         }
         return try set.scaled(by: thresholdScale).checkedFinite()
+    }
+}
+
+/// Where thresholds come from when a spiking run names none: the checkpoint's own calibration
+/// text (`calibration.txt`, else `heldout.txt`, in its directory) — skipping the tokens the run
+/// evaluates when the run reads that same file — else the run's own tokens.
+enum DefaultCalibration {
+    /// The files looked for in a checkpoint directory, in order.
+    static let fileNames = ["calibration.txt", "heldout.txt"]
+
+    /// The run's tokens, and the text file they came from (nil for --text, --input-ids, prompts, tasks).
+    struct Input {
+        var ids: [Int]
+        var name: String
+        var file: String?
+    }
+
+    struct Window {
+        var ids: [Int]
+        var sourceName: String
+        /// Whether the window is (part of) the tokens the run evaluates.
+        var overlapsInput: Bool
+    }
+
+    /// The calibration window for `checkpoint` and `input`, at most `limit` tokens.
+    static func window(checkpoint: Checkpoint, input: Input?, limit: Int) throws -> Window {
+        let shipped = fileNames.map { checkpoint.directory.appendingPathComponent($0).path }
+            .first { FileManager.default.fileExists(atPath: $0) }
+        if let shipped {
+            let ids = try TextEncoding.encode(try InputFile.readText(shipped, label: "calibration text"), source: shipped, checkpoint: checkpoint).ids
+            let name = "the checkpoint's " + (shipped as NSString).lastPathComponent
+            // The run reads this very file: calibrate on the tokens after the ones it evaluates.
+            if let input, let file = input.file, FileIdentity(path: file) == FileIdentity(path: shipped), input.ids.count < ids.count {
+                let window = try CalibrationTokens(ids: ids, source: name, skip: input.ids.count, limit: limit)
+                return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: false)
+            }
+            let window = try CalibrationTokens(ids: ids, source: name, skip: 0, limit: limit)
+            let sameFile = input?.file.map { FileIdentity(path: $0) == FileIdentity(path: shipped) } ?? false
+            return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: sameFile)
+        }
+        guard let input, !input.ids.isEmpty else {
+            throw CLIError("no thresholds given and nothing to calibrate on: give --thresholds FILE, --calibration-text FILE or --threshold V")
+        }
+        let window = try CalibrationTokens(ids: input.ids, source: input.name, skip: 0, limit: limit)
+        return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: true)
     }
 }
 
