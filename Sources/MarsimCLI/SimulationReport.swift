@@ -31,6 +31,8 @@ struct SimulationReport: Encodable {
     var architecture: String
     var mode: String
     var tokens: Int
+    /// The neuron model and its own parameters, e.g. `lif (reset=zero)`.
+    var neuron: String
     var timesteps: Int
     var tau: Double
     var placement: String
@@ -72,6 +74,7 @@ struct SimulationReport: Encodable {
         self.architecture = architecture
         mode = settings.mode.rawValue
         tokens = summary.tokens
+        neuron = (try? NeuronRegistry.make(settings.parameters).record.label) ?? settings.parameters.model
         timesteps = settings.parameters.timesteps
         tau = Double(settings.parameters.tau)
         placement = settings.mode == .dense ? "none" : settings.placement.specification
@@ -120,7 +123,7 @@ struct SimulationReport: Encodable {
         var lines: [String] = []
         func fmt(_ x: Double?, _ digits: Int = 3) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
         lines.append("checkpoint   \(checkpoint) (\(architecture))")
-        lines.append("mode         \(mode)" + (mode == "spiking" ? ", T = \(timesteps), tau = \(fmt(tau, 2)), placement \(placement) (\(spiking_sites.count) sites)" : ""))
+        lines.append("mode         \(mode)" + (mode == "spiking" ? (neuron == ATMNModel.name ? "" : ", neuron \(neuron)") + ", T = \(timesteps), tau = \(fmt(tau, 2)), placement \(placement) (\(spiking_sites.count) sites)" : ""))
         if mode == "spiking" { lines.append("thresholds   \(threshold_source)") }
         lines.append("tokens       \(tokens)")
         lines.append("")

@@ -10,7 +10,7 @@ import MarsimCore
 /// | `ac` | `synapticOps × E_ac` |
 /// | `mac` | `denseMACs × E_mac` |
 /// | `neuronUpdate` | `neuronUpdates × E_neuron_update` |
-/// | `spike` | `(spikesPositive + spikesNegative) × E_spike` |
+/// | `spike` | `(spikesPositive + spikesNegative) × E_spike + spikePayloadBits × E_spike_bit` |
 /// | `elementwiseAdd` | `elementwiseAdds × E_add` |
 /// | `elementwiseMul` | `elementwiseMuls × E_mul` |
 /// | `elementwiseNonlinear` | `elementwiseNonlinear × E_nonlinear` |
@@ -47,7 +47,7 @@ public enum CostKind: String, CaseIterable, Sendable, Codable, Hashable {
         case .ac: return Double(counts.synapticOps) * prices.perSynapticOp
         case .mac: return Double(counts.denseMACs) * prices.perDenseMAC
         case .neuronUpdate: return Double(counts.neuronUpdates) * prices.perNeuronUpdate
-        case .spike: return Double(counts.spikes) * prices.perSpike
+        case .spike: return Double(counts.spikes) * prices.perSpike + Double(counts.spikePayloadBits) * prices.perSpikeBit
         case .elementwiseAdd: return Double(counts.elementwiseAdds) * prices.perElementwiseAdd
         case .elementwiseMul: return Double(counts.elementwiseMuls) * prices.perElementwiseMul
         case .elementwiseNonlinear: return Double(counts.elementwiseNonlinear) * prices.perElementwiseNonlinear

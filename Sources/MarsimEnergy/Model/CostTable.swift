@@ -11,6 +11,8 @@ public struct CostTable: Sendable, Equatable, Codable {
     public var perNeuronUpdate: Double
     /// J per emitted spike = `compute.spike`.
     public var perSpike: Double
+    /// J per payload bit of an event = `compute.spike_bit` (0 when the profile has none).
+    public var perSpikeBit: Double
     /// J per element-wise add = `compute.add`.
     public var perElementwiseAdd: Double
     /// J per element-wise multiply = `compute.mul`.
@@ -45,6 +47,7 @@ public struct CostTable: Sendable, Equatable, Codable {
         perDenseMAC = c.mac.baseValue
         perNeuronUpdate = c.neuronUpdate.baseValue
         perSpike = c.spike.baseValue
+        perSpikeBit = c.spikeBit?.baseValue ?? 0
         perElementwiseAdd = c.add.baseValue
         perElementwiseMul = c.mul.baseValue
         perElementwiseNonlinear = c.nonlinear.baseValue
@@ -83,6 +86,7 @@ public struct CostTable: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case perSynapticOp = "joules_per_synaptic_op", perDenseMAC = "joules_per_dense_mac"
         case perNeuronUpdate = "joules_per_neuron_update", perSpike = "joules_per_spike"
+        case perSpikeBit = "joules_per_spike_bit"
         case perElementwiseAdd = "joules_per_elementwise_add", perElementwiseMul = "joules_per_elementwise_mul"
         case perElementwiseNonlinear = "joules_per_elementwise_nonlinear"
         case perWeightRead = "joules_per_weight_read"

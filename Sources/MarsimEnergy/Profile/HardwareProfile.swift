@@ -57,6 +57,7 @@ public struct HardwareProfile: Sendable, Equatable, Codable {
             ("compute.neuron_update", compute.neuronUpdate), ("compute.spike", compute.spike),
             ("compute.add", compute.add), ("compute.mul", compute.mul), ("compute.nonlinear", compute.nonlinear),
         ]
+        if let spikeBit = compute.spikeBit { all.append(("compute.spike_bit", spikeBit)) }
         for name in memory.levels.keys.sorted() {
             let level = memory.levels[name]!
             all += [("memory.levels.\(name).read", level.read), ("memory.levels.\(name).write", level.write),
@@ -117,6 +118,9 @@ public struct OperationEnergies: Sendable, Equatable, Codable {
     public var neuronUpdate: ProfileEntry
     /// Per emitted spike (routing / packet), either polarity.
     public var spike: ProfileEntry
+    /// Per payload bit an event carries (graded spikes carry several; ternary ones their sign), on
+    /// top of `spike`; optional (`compute.spike_bit`): a profile without it prices every spike flat.
+    public var spikeBit: ProfileEntry?
     /// Per element-wise addition.
     public var add: ProfileEntry
     /// Per element-wise multiplication.
@@ -125,7 +129,8 @@ public struct OperationEnergies: Sendable, Equatable, Codable {
     public var nonlinear: ProfileEntry
 
     public init(mac: ProfileEntry, ac: ProfileEntry, neuronUpdate: ProfileEntry, spike: ProfileEntry,
-                add: ProfileEntry, mul: ProfileEntry, nonlinear: ProfileEntry) {
+                add: ProfileEntry, mul: ProfileEntry, nonlinear: ProfileEntry, spikeBit: ProfileEntry? = nil) {
+        self.spikeBit = spikeBit
         self.mac = mac
         self.ac = ac
         self.neuronUpdate = neuronUpdate
@@ -136,7 +141,7 @@ public struct OperationEnergies: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case mac, ac, neuronUpdate = "neuron_update", spike, add, mul, nonlinear
+        case mac, ac, neuronUpdate = "neuron_update", spike, add, mul, nonlinear, spikeBit = "spike_bit"
     }
 }
 

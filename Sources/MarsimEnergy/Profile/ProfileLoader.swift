@@ -60,7 +60,7 @@ private struct ProfileReader {
     static let rootKeys = ["schema_version", "name", "kind", "process", "notes", "precision", "compute", "memory",
                            "timing", "power"]
     static let precisionKeys = ["weight_bits", "state_bits", "recurrent_state_bits"]
-    static let computeKeys = ["mac", "ac", "neuron_update", "spike", "add", "mul", "nonlinear"]
+    static let computeKeys = ["mac", "ac", "neuron_update", "spike", "add", "mul", "nonlinear", "spike_bit"]
     static let memoryKeys = ["levels", "placement"]
     static let levelKeys = ["read", "write", "width"]
     static let placementKeys = ["weights", "neuron_state", "recurrent_state"]
@@ -103,7 +103,8 @@ private struct ProfileReader {
             spike: try entry(computeTable, "spike", at: c, .energy),
             add: try entry(computeTable, "add", at: c, .energy),
             mul: try entry(computeTable, "mul", at: c, .energy),
-            nonlinear: try entry(computeTable, "nonlinear", at: c, .energy))
+            nonlinear: try entry(computeTable, "nonlinear", at: c, .energy),
+            spikeBit: computeTable["spike_bit"] == nil ? nil : try entry(computeTable, "spike_bit", at: c, .energy))
 
         let memory = try readMemory(try table(root, "memory", at: []))
 

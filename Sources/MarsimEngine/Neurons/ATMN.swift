@@ -10,20 +10,8 @@ import MarsimCore
 // in place of I. A neuron therefore emits at most T spikes per token (saturation), all of one sign
 // while tau ≥ 1.
 
-/// The settings every ATMN neuron of a run shares.
-public struct ATMNParameters: Sendable, Equatable {
-    /// T: ticks per token.
-    public var timesteps: Int
-    /// tau: the membrane is divided by tau between ticks (1 = no leak).
-    public var tau: Float
-
-    public init(timesteps: Int, tau: Float) {
-        precondition(timesteps >= 1 && timesteps <= 255, "T must be in 1...255")
-        precondition(tau > 0, "tau must be positive")
-        self.timesteps = timesteps
-        self.tau = tau
-    }
-}
+/// ATMN's settings are the shared neuron settings (T and tau); the old name keeps callers compiling.
+public typealias ATMNParameters = NeuronParameters
 
 /// One ATMN neuron, stepped on its own: the readable reference the vectorised encoder is tested against.
 public enum ATMNNeuron {
@@ -107,5 +95,27 @@ func atmnEncodeReference(events: inout SiteSpikes, membrane: UnsafeMutablePointe
                 membrane[i] = h
             }
         }
+    }
+}
+
+/// ATMN as a `NeuronModel` (registry name `atmn`): ternary spikes, input once at t = 0. The encoder
+/// and reference above are unchanged; this type only adapts them to the protocol.
+public struct ATMNModel: NeuronModel {
+    public static let name = "atmn"
+    public static let summary = "adaptive ternary multi-step (MAR): input once at t = 0, spikes in {−1, 0, +1}, reset by subtraction"
+    public let parameters: NeuronParameters
+    /// An ATMN event's payload is its sign.
+    public var payloadBits: Int { 1 }
+    public var maxPayload: Int { 1 }
+
+    public init(parameters: NeuronParameters) { self.parameters = parameters }
+
+    public func payloadTrain(input: Float, threshold: Float) -> [Int8] {
+        ATMNNeuron.spikeTrain(input: input, threshold: threshold, parameters: parameters)
+    }
+
+    public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                       thresholds: UnsafePointer<Float>, count n: Int) {
+        atmnEncode(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n, parameters: parameters)
     }
 }
