@@ -105,9 +105,9 @@ public struct RunMetadata: Sendable, Equatable, Codable {
     public var timesteps: Int
     /// tau: the membrane's leak divisor between ticks.
     public var tau: Double
-    /// The neuron model and its own parameters; nil in traces written before models were a choice
-    /// (format 1.0/1.1), which were ATMN (see `neuronModel`).
-    public var neuron: NeuronRecord?
+    /// The neuron model and its own parameters (ATMN for traces written before models were a
+    /// choice, format 1.0/1.1).
+    public var neuron: NeuronRecord
     /// The placement as the user wrote it, e.g. `all` or `mixer.in_proj@0-3`.
     public var placement: String
     /// The spiking sites in schedule order.
@@ -131,7 +131,7 @@ public struct RunMetadata: Sendable, Equatable, Codable {
                 timesteps: Int, tau: Double, placement: String, spikingSites: [AccountingUnit],
                 thresholds: [[Float]], thresholdSource: String, schedule: TickSchedule,
                 units: [AccountingUnit], denseBaseline: [ActivityCounts], inputTokenIDs: [Int],
-                startTime: String, endTime: String? = nil, neuron: NeuronRecord? = nil) {
+                startTime: String, endTime: String? = nil, neuron: NeuronRecord = .atmn) {
         self.marsimVersion = marsimVersion
         self.checkpoint = checkpoint
         self.mode = mode
@@ -149,7 +149,4 @@ public struct RunMetadata: Sendable, Equatable, Codable {
         self.startTime = startTime
         self.endTime = endTime
     }
-
-    /// The neuron model the run used: the recorded one, else ATMN.
-    public var neuronModel: NeuronRecord { neuron ?? .atmn }
 }

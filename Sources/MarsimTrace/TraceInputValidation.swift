@@ -23,7 +23,7 @@ enum TraceInputValidation {
         }
         if !(1...255).contains(metadata.timesteps) { return "T = \(metadata.timesteps) is not in 1...255" }
         if !(metadata.tau > 0 && metadata.tau.isFinite) { return "tau \(metadata.tau) is not a positive number" }
-        let neuron = metadata.neuronModel
+        let neuron = metadata.neuron
         if neuron.model.isEmpty { return "the neuron model has no name" }
         if !(0...64).contains(neuron.payloadBits) { return "neuron payload of \(neuron.payloadBits) bits is not in 0...64" }
         if !(1...Int(Int8.max)).contains(neuron.maxPayload) { return "neuron max payload \(neuron.maxPayload) is not in 1...127" }
@@ -84,7 +84,7 @@ enum TraceInputValidation {
                 return "token \(token.position), \(name): channels, ticks and polarity differ in length"
             }
             if let problem = eventProblem(spikes, fanIn: metadata.thresholds[site].count, timesteps: metadata.schedule.timesteps,
-                                          maxPayload: metadata.neuronModel.maxPayload) {
+                                          maxPayload: metadata.neuron.maxPayload) {
                 return "token \(token.position), \(name): \(problem)"
             }
         }

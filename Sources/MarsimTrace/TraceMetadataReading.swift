@@ -31,7 +31,7 @@ extension RunMetadata {
         }
         let baselineValues = try access.values(TraceFormat.denseBaseline, Int64.self, rank: 2).values.map { Int($0) }
         let baseline = stride(from: 0, to: baselineValues.count, by: max(1, fieldCount)).map { row in
-            stored.counts(fileRow: { baselineValues[row + $0] }, neuron: neuron ?? .atmn)
+            stored.counts(fileRow: { baselineValues[row + $0] }, neuron: neuron)
         }
         let thresholds = try sites.map { site in
             try access.values(TraceFormat.threshold(site.name), Float.self, rank: 1).values
@@ -69,9 +69,9 @@ extension RunMetadata {
         }
     }
 
-    /// The `/marsim/neuron` record, or nil for a trace written before neuron models were a choice (ATMN).
-    private static func neuron(_ access: borrowing TraceFileAccess) throws -> NeuronRecord? {
-        guard try access.exists(TraceFormat.neuron) else { return nil }
+    /// The `/marsim/neuron` record, or ATMN's for a trace written before neuron models were a choice.
+    private static func neuron(_ access: borrowing TraceFileAccess) throws -> NeuronRecord {
+        guard try access.exists(TraceFormat.neuron) else { return .atmn }
         let group = try access.group(TraceFormat.neuron)
         var parameters: [String: String] = [:]
         for line in try access.strings(TraceFormat.neuronParameters) {

@@ -25,7 +25,7 @@ extension RunMetadata {
         try marsim.setAttribute("tokens_flushed", Int64(0))
 
         try checkpoint.writeTraceAttributes(to: file.createGroup(TraceFormat.checkpoint))
-        let record = neuronModel
+        let record = neuron
         let neuronGroup = try file.createGroup(TraceFormat.neuron)
         try neuronGroup.setAttribute("model", record.model)
         try neuronGroup.setAttribute("payload_bits", Int64(record.payloadBits))

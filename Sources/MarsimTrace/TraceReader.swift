@@ -160,7 +160,7 @@ public final class TraceReader {
         }
         // Tables are in `present` order; `StoredCounters` maps them back and rebuilds the absent ones.
         let byPresent = StoredCounters(fileFields: present.map(\.name))
-        let neuron = metadata.neuronModel
+        let neuron = metadata.neuron
         return (0..<tokens.count).map { k in
             (0..<unitCount).map { u in
                 byPresent.counts(fileRow: { Int(tables[$0][k * unitCount + u]) }, neuron: neuron)
@@ -272,9 +272,9 @@ public final class TraceReader {
             if !(time >= 0 && time.isFinite) {
                 throw TraceError.inconsistent(path: path, reason: "\(group)/timestamps holds \(time) ms")
             }
-            if polarity == 0 || Int(polarity.magnitude) > metadata.neuronModel.maxPayload {
+            if polarity == 0 || Int(polarity.magnitude) > metadata.neuron.maxPayload {
                 throw TraceError.inconsistent(path: path, reason:
-                    "\(group)/polarity holds \(polarity), not a nonzero payload within ±\(metadata.neuronModel.maxPayload)")
+                    "\(group)/polarity holds \(polarity), not a nonzero payload within ±\(metadata.neuron.maxPayload)")
             }
         }
         return events

@@ -32,8 +32,9 @@ public struct GradedNeuron: NeuronModel {
         self.parameters = parameters
     }
 
-    /// One tick of one neuron (the equations above). k starts from ⌊|h|/V⌋ and steps down once when
-    /// the quotient rounded up (k·V > |h|), so k = 1 exactly when |h| ≥ V, as in ATMN. NaN gives 0.
+    /// One tick of one neuron (the equations above). k starts from ⌊|h|/V⌋ (the rounded quotient)
+    /// and is corrected by one step either way so that it is exactly the largest k ≤ M with
+    /// Float(k)·V ≤ |h|: k = 1 exactly when |h| ≥ V, as in ATMN. NaN gives 0.
     @inline(__always)
     func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
         let tau = parameters.tau
@@ -41,7 +42,7 @@ public struct GradedNeuron: NeuronModel {
         let a = abs(h), m = maxPayload
         let r = a / v
         var k = r >= Float(m) ? m : (r >= 1 ? Int(r) : 0)
-        if k > 0 && Float(k) * v > a { k -= 1 }
+        if k > 0 && Float(k) * v > a { k -= 1 } else if k < m && r >= 1 && Float(k + 1) * v <= a { k += 1 }
         let q = Int8(truncatingIfNeeded: h < 0 ? -k : k)
         u = h - Float(q) * v
         return q
