@@ -41,6 +41,12 @@ public struct Counter: Sendable {
         Counter("spike_payload_bits", \.spikePayloadBits, unit: "bits", "payload bits the events carried (events × bits per event)"),
     ]
 
+    /// The counters as a Markdown table (name, unit, meaning): what docs/PROFILES.md shows.
+    public static var markdownTable: String {
+        (["| counter | unit | counts |", "|---|---|---|"] + all.map { "| `\($0.name)` | \($0.unit) | \($0.meaning) |" })
+            .joined(separator: "\n")
+    }
+
     /// The counter named `name`, or nil.
     public static func named(_ name: String) -> Counter? { all.first { $0.name == name } }
 
