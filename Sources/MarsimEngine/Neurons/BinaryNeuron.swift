@@ -9,7 +9,7 @@ import MarsimCore
 // ATMN without the negative threshold: the projection sees Σ_t s_t·V ≈ max(0, I) (capped at T·V).
 
 /// Unsigned {0, 1} spikes with reset by subtraction (registry name `binary`).
-public struct BinaryNeuron: NeuronModel {
+public struct BinaryNeuron: SteppedNeuronModel {
     public static let name = "binary"
     public static let summary = "binary IF (MAR's ablation baseline): input once at t = 0, spikes in {0, 1}, negative inputs never fire"
     public let parameters: NeuronParameters
@@ -21,20 +21,10 @@ public struct BinaryNeuron: NeuronModel {
 
     /// One tick of one neuron (the equations above).
     @inline(__always)
-    func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
+    public func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
         let h = t == 0 ? input : (parameters.tau == 1 ? u : u / parameters.tau)
         let s: Int8 = h >= v ? 1 : 0
         u = h - Float(s) * v
         return s
-    }
-
-    public func payloadTrain(input: Float, threshold: Float) -> [Int8] {
-        trainBySteps(input: input, threshold: threshold, timesteps: parameters.timesteps, step)
-    }
-
-    public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                       thresholds: UnsafePointer<Float>, count n: Int) {
-        encodeBySteps(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n,
-                      timesteps: parameters.timesteps, step)
     }
 }

@@ -11,7 +11,7 @@ import MarsimCore
 // × b bits trade ticks for payload.
 
 /// Graded spikes with a `--spike-bits b` payload (registry name `graded`).
-public struct GradedNeuron: NeuronModel {
+public struct GradedNeuron: SteppedNeuronModel {
     public static let name = "graded"
     public static let summary = "graded spikes (Loihi 2): input once at t = 0, one event per tick with a signed --spike-bits b payload"
     /// b when none is given: payloads up to ±7.
@@ -36,7 +36,7 @@ public struct GradedNeuron: NeuronModel {
     /// and is corrected by one step either way so that it is exactly the largest k ≤ M with
     /// Float(k)·V ≤ |h|: k = 1 exactly when |h| ≥ V, as in ATMN. NaN gives 0.
     @inline(__always)
-    func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
+    public func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
         let tau = parameters.tau
         let h = t == 0 ? input : (tau == 1 ? u : u / tau)
         let a = abs(h), m = maxPayload
@@ -46,15 +46,5 @@ public struct GradedNeuron: NeuronModel {
         let q = Int8(truncatingIfNeeded: h < 0 ? -k : k)
         u = h - Float(q) * v
         return q
-    }
-
-    public func payloadTrain(input: Float, threshold: Float) -> [Int8] {
-        trainBySteps(input: input, threshold: threshold, timesteps: parameters.timesteps, step)
-    }
-
-    public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                       thresholds: UnsafePointer<Float>, count n: Int) {
-        encodeBySteps(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n,
-                      timesteps: parameters.timesteps, step)
     }
 }

@@ -12,7 +12,7 @@ import MarsimCore
 // in when the input arrives, the leak acting on it, and the reset.
 
 /// Leaky integrate-and-fire, input at every tick (registry name `lif`).
-public struct LIFNeuron: NeuronModel {
+public struct LIFNeuron: SteppedNeuronModel {
     public static let name = "lif"
     public static let summary = "leaky IF: current I/T at every tick, membrane ÷ tau per tick, spikes in {−1, 0, +1}, --reset subtract|zero"
     public let parameters: NeuronParameters
@@ -24,7 +24,7 @@ public struct LIFNeuron: NeuronModel {
 
     /// One tick of one neuron (the equations above).
     @inline(__always)
-    func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
+    public func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
         let tau = parameters.tau
         let h = (tau == 1 ? u : u / tau) + input / Float(parameters.timesteps)
         let s: Int8 = h >= v ? 1 : (h <= -v ? -1 : 0)
@@ -33,15 +33,5 @@ public struct LIFNeuron: NeuronModel {
         case .zero: u = s == 0 ? h : 0
         }
         return s
-    }
-
-    public func payloadTrain(input: Float, threshold: Float) -> [Int8] {
-        trainBySteps(input: input, threshold: threshold, timesteps: parameters.timesteps, step)
-    }
-
-    public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                       thresholds: UnsafePointer<Float>, count n: Int) {
-        encodeBySteps(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n,
-                      timesteps: parameters.timesteps, step)
     }
 }

@@ -76,6 +76,26 @@ extension NeuronModel {
     }
 }
 
+/// A model whose dynamics are one per-neuron, per-tick `step`: it gets `payloadTrain` and `encode`
+/// from it, so the readable single-neuron view and the fast encoder cannot disagree.
+public protocol SteppedNeuronModel: NeuronModel {
+    /// One tick t of one neuron: updates its membrane `u` (0 before tick 0) given the token's input
+    /// and the neuron's threshold, and returns the event's payload (0: no event).
+    func step(_ u: inout Float, _ t: Int, _ input: Float, _ threshold: Float) -> Int8
+}
+
+extension SteppedNeuronModel {
+    public func payloadTrain(input: Float, threshold: Float) -> [Int8] {
+        trainBySteps(input: input, threshold: threshold, timesteps: parameters.timesteps, step)
+    }
+
+    public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                       thresholds: UnsafePointer<Float>, count n: Int) {
+        encodeBySteps(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n,
+                      timesteps: parameters.timesteps, step)
+    }
+}
+
 /// A neuron model's parameters are not usable.
 public struct NeuronError: Error, CustomStringConvertible, Sendable {
     public let description: String
