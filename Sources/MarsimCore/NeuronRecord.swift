@@ -25,6 +25,10 @@ public struct NeuronRecord: Sendable, Equatable, Codable {
     /// The parameters as `name=value` text, sorted by name (the trace's `/marsim/neuron/parameters`).
     public var parameterLines: [String] { parameters.keys.sorted().map { "\($0)=\(parameters[$0]!)" } }
 
+    /// What run summaries append after the mode: `, neuron lif (reset=zero)`, or nothing for ATMN
+    /// (so ATMN runs print as they did before neuron models were a choice).
+    public var runLineSuffix: String { model == NeuronRecord.atmn.model ? "" : ", neuron \(label)" }
+
     /// One line for reports: `graded (spike_bits=4)`, or the bare name.
     public var label: String { parameters.isEmpty ? model : "\(model) (\(parameterLines.joined(separator: ", ")))" }
 }
