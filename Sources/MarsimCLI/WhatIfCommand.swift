@@ -217,23 +217,25 @@ public struct WhatIfCommand: ParsableCommand {
         var done = 1
         var interrupted = false
         sweepLoop: for t in ts {
-            let calibrated = try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites,
-                                                         parameters: ATMNParameters(timesteps: t, tau: tau), rule: rule)
-            for config in configurations where config.timesteps == t {
-                let p = try Placement(config.placement, shape: shape), s = config.scale
-                let parameters = NeuronParameters(model: config.neuron, timesteps: t, tau: tau, reset: reset, spikeBits: spikeBits)
-                let thresholds = try calibrated.scaled(by: s).checkedFinite()
-                let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p, thresholds: thresholds)
-                guard var row = try simulateAndCost(checkpoint: checkpoint, settings: settings, tokens: tokens, bytes: input.bytesOfToken,
-                                                    name: config.name, traceDir: traceDir, profiles: profiles) else {
-                    interrupted = true
-                    break sweepLoop
+            let parameters = ATMNParameters(timesteps: t, tau: tau)
+            let calibrated = try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
+            for m in neurons { for p in placements {
+                for s in scales {
+                    let config = Configuration(neuron: m, timesteps: t, placement: p.specification, scale: s)
+                    let thresholds = try calibrated.scaled(by: s).checkedFinite()
+                    let neuron = NeuronParameters(model: m, timesteps: t, tau: tau, reset: reset, spikeBits: spikeBits)
+                    let settings = SimulationSettings(mode: .spiking, parameters: neuron, placement: p, thresholds: thresholds)
+                    guard var row = try simulateAndCost(checkpoint: checkpoint, settings: settings, tokens: tokens, bytes: input.bytesOfToken,
+                                                        name: config.name, traceDir: traceDir, profiles: profiles) else {
+                        interrupted = true
+                        break sweepLoop
+                    }
+                    row.configuration = config
+                    rows.append(row)
+                    done += 1
+                    progress.update(done)
                 }
-                row.configuration = config
-                rows.append(row)
-                done += 1
-                progress.update(done)
-            }
+            } }
         }
         progress.finish()
         try WhatIfOutput(dense: dense, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL).write()
