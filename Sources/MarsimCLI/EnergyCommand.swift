@@ -108,7 +108,7 @@ enum EnergyTable {
     static func render(_ reports: [EnergyReport], phases: [PhaseEnergy] = [], trace: String, metadata: RunMetadata,
                        complete: Bool) -> String {
         var lines = ["trace    \(trace) (\(complete ? "complete" : "INCOMPLETE")), \(reports.first?.tokenCount ?? 0) tokens",
-                     "run      \(metadata.mode), T = \(metadata.timesteps), placement \(metadata.placement), \(metadata.spikingSites.count) spiking sites",
+                     "run      \(metadata.mode)\(metadata.neuron.runLineSuffix), T = \(metadata.timesteps), placement \(metadata.placement), \(metadata.spikingSites.count) spiking sites",
                      "model    \(metadata.checkpoint.shape.architecture), \(metadata.checkpoint.parameterCount) parameters", ""]
         lines += TextTable.render(
             header: ["profile", "J/token", "dense J/token", "ratio", "latency/token", "dense latency"],

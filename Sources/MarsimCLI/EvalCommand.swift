@@ -94,6 +94,8 @@ public struct EvalCommand: ParsableCommand {
         var tasks: String
         var items: Int
         var timesteps: Int?
+        /// The spiking model's neuron model and its own parameters, e.g. `graded (spike_bits=4)`.
+        var neuron: String?
         var placement: String?
         var threshold_source: String?
         var dense: ModelScores?
@@ -157,6 +159,7 @@ public struct EvalCommand: ParsableCommand {
                 progress.finish()
                 runSeconds += stopwatch.lap()
                 report.timesteps = spiking.timesteps
+                report.neuron = try NeuronRegistry.make(spiking.parameters).record.label
                 report.placement = placement.specification
                 report.threshold_source = thresholds.source
             }
@@ -190,7 +193,9 @@ public struct EvalCommand: ParsableCommand {
 
     static func table(_ r: Report) -> String {
         var lines = ["tasks \(r.tasks): \(r.items) items"]
-        if let t = r.timesteps, let p = r.placement { lines.append("spiking: T = \(t), placement \(p); thresholds \(r.threshold_source ?? "")") }
+        if let t = r.timesteps, let p = r.placement {
+            lines.append("spiking: \(r.neuron ?? ATMNModel.name), T = \(t), placement \(p); thresholds \(r.threshold_source ?? "")")
+        }
         lines.append("")
         let header = ["model", "acc", "acc_norm", "spikes/tok", "ACs/tok", "MACs/tok"]
         var rows: [[String]] = []

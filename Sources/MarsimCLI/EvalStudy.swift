@@ -318,6 +318,7 @@ extension EvalCommand {
         if mode != .dense {
             p["timesteps"] = String(spiking.timesteps)
             p["tau"] = "\(spiking.tau)"
+            p["neuron"] = "\(spiking.neuron) reset \(spiking.reset.rawValue) spike_bits \(spiking.spikeBits)"
             p["placement"] = spiking.placement
             p["thresholds_digest"] = try spiking.thresholds.map(ContentDigest.ofFile)
                 ?? (FileManager.default.fileExists(atPath: sidecar) ? "sidecar " + ContentDigest.ofFile(sidecar) : "none")

@@ -71,8 +71,8 @@ public struct SimulateCommand: ParsableCommand {
             let loadSeconds = stopwatch.lap()
             // Every output is created (under a temporary name) before the first token runs, so a bad
             // path fails at once; the files at the given paths change only when the run ends.
-            let traceWriter = try RunRecord.openWriter(traceOptions, metadata: RunRecord.metadata(
-                checkpoint: checkpoint, simulator: simulator, tokens: tokens.ids, thresholds: thresholds))
+            let traceWriter = try RunRecord.openWriter(traceOptions, metadata: simulator.runMetadata(
+                checkpoint: checkpoint.identity(), tokens: tokens.ids))
             let logitsWriter: SafetensorsMatrixWriter?
             do {
                 logitsWriter = try saveLogits.map {

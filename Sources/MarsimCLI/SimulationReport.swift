@@ -5,32 +5,38 @@ import MarsimEngine
 /// What `marsim simulate --json` prints: run totals, fidelity, and a per-layer × per-unit breakdown.
 /// Counts are totals over the run; `*_per_token` fields divide them by `tokens`.
 struct SimulationReport: Encodable {
+    /// One unit's totals: its identity, spikes and firing rate, then every counter of `Counter.all`
+    /// under its own name (the JSON object is flat, as before counters were declared in one table).
     struct UnitRow: Encodable {
         var unit: String
         var layer: Int?
         var site: String
         var spiking: Bool
-        var spikes: Int
-        var spikes_positive: Int
-        var spikes_negative: Int
-        var synaptic_ops: Int
-        var neuron_updates: Int
-        var dense_macs: Int
         var firing_rate: Double?
-        var elementwise_adds: Int
-        var elementwise_muls: Int
-        var elementwise_nonlinear: Int
-        var weights_read: Int
-        var neuron_state_read: Int
-        var neuron_state_written: Int
-        var recurrent_state_read: Int
-        var recurrent_state_written: Int
+        var counts: ActivityCounts
+
+        var spikes: Int { counts.spikes }
+
+        private enum Keys: String, CodingKey { case unit, layer, site, spiking, spikes, firing_rate }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(unit, forKey: .unit)
+            try container.encodeIfPresent(layer, forKey: .layer)
+            try container.encode(site, forKey: .site)
+            try container.encode(spiking, forKey: .spiking)
+            try container.encode(spikes, forKey: .spikes)
+            try container.encodeIfPresent(firing_rate, forKey: .firing_rate)
+            try counts.encode(to: encoder)
+        }
     }
 
     var checkpoint: String
     var architecture: String
     var mode: String
     var tokens: Int
+    /// The neuron model and its own parameters, e.g. `lif (reset=zero)`.
+    var neuron: String
     var timesteps: Int
     var tau: Double
     var placement: String
@@ -72,6 +78,7 @@ struct SimulationReport: Encodable {
         self.architecture = architecture
         mode = settings.mode.rawValue
         tokens = summary.tokens
+        neuron = (try? NeuronRegistry.make(settings.parameters).record.label) ?? settings.parameters.model
         timesteps = settings.parameters.timesteps
         tau = Double(settings.parameters.tau)
         placement = settings.mode == .dense ? "none" : settings.placement.specification
@@ -98,13 +105,7 @@ struct SimulationReport: Encodable {
         self.trace = trace
         breakdown = zip(summary.units, summary.countsPerUnit).map { unit, c in
             UnitRow(unit: unit.name, layer: unit.layer, site: unit.kind.rawValue, spiking: spikingSites.contains(unit),
-                    spikes: c.spikes, spikes_positive: c.spikesPositive, spikes_negative: c.spikesNegative,
-                    synaptic_ops: c.synapticOps, neuron_updates: c.neuronUpdates, dense_macs: c.denseMACs,
-                    firing_rate: c.neuronUpdates == 0 ? nil : Double(c.spikes) / Double(c.neuronUpdates),
-                    elementwise_adds: c.elementwiseAdds, elementwise_muls: c.elementwiseMuls,
-                    elementwise_nonlinear: c.elementwiseNonlinear, weights_read: c.weightsRead,
-                    neuron_state_read: c.neuronStateRead, neuron_state_written: c.neuronStateWritten,
-                    recurrent_state_read: c.recurrentStateRead, recurrent_state_written: c.recurrentStateWritten)
+                    firing_rate: c.neuronUpdates == 0 ? nil : Double(c.spikes) / Double(c.neuronUpdates), counts: c)
         }
     }
 
@@ -120,7 +121,7 @@ struct SimulationReport: Encodable {
         var lines: [String] = []
         func fmt(_ x: Double?, _ digits: Int = 3) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
         lines.append("checkpoint   \(checkpoint) (\(architecture))")
-        lines.append("mode         \(mode)" + (mode == "spiking" ? ", T = \(timesteps), tau = \(fmt(tau, 2)), placement \(placement) (\(spiking_sites.count) sites)" : ""))
+        lines.append("mode         \(mode)" + (mode == "spiking" ? (neuron == ATMNModel.name ? "" : ", neuron \(neuron)") + ", T = \(timesteps), tau = \(fmt(tau, 2)), placement \(placement) (\(spiking_sites.count) sites)" : ""))
         if mode == "spiking" { lines.append("thresholds   \(threshold_source)") }
         lines.append("tokens       \(tokens)")
         lines.append("")
@@ -143,8 +144,8 @@ struct SimulationReport: Encodable {
             var rows: [[String]] = []
             let n = Double(max(tokens, 1))
             for r in sites {
-                rows.append([r.unit, fmt(Double(r.spikes) / n, 1), String(r.spikes_positive), String(r.spikes_negative),
-                             fmt((r.firing_rate ?? 0) * 100, 2) + "%", fmt(Double(r.synaptic_ops) / n, 0)])
+                rows.append([r.unit, fmt(Double(r.spikes) / n, 1), String(r.counts.spikesPositive), String(r.counts.spikesNegative),
+                             fmt((r.firing_rate ?? 0) * 100, 2) + "%", fmt(Double(r.counts.synapticOps) / n, 0)])
             }
             lines += TextTable.render(header: header, rows: rows)
         }

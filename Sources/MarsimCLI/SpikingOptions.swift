@@ -4,8 +4,24 @@ import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
 
-/// ATMN and placement settings shared by simulate, eval and whatif.
+extension NeuronReset: ExpressibleByArgument {}
+
+/// The help line of `--neuron`: every registered model with its one-line summary.
+let neuronHelp = ArgumentHelp("Neuron model: " + NeuronRegistry.names.joined(separator: ", ") + ".",
+                              discussion: NeuronRegistry.models.map { "\($0.name): \($0.summary)" }.joined(separator: "\n"),
+                              valueName: "model")
+
+/// Neuron-model and placement settings shared by simulate, generate and eval.
 struct SpikingOptions: ParsableArguments {
+    @Option(help: neuronHelp)
+    var neuron: String = ATMNModel.name
+
+    @Option(help: "lif only: reset the membrane by subtracting the threshold, or to zero.")
+    var reset: NeuronReset = .subtract
+
+    @Option(help: ArgumentHelp("graded only: bits b of each event's signed payload (2...8; |q| ≤ 2^(b−1) − 1).", valueName: "b"))
+    var spikeBits: Int = GradedNeuron.defaultSpikeBits
+
     @Option(name: [.customShort("T"), .long], help: "Ticks per token (T) each spiking site runs.")
     var timesteps: Int = 4
 
@@ -42,6 +58,7 @@ struct SpikingOptions: ParsableArguments {
     var thresholdScale: Float = 1
 
     func validate() throws {
+        try validateNeuron(neuron, spikeBits: spikeBits)
         guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
         guard tau > 0, tau.isFinite else { throw ValidationError("Please give a positive --tau.") }
         if let threshold, !(threshold > 0 && threshold.isFinite) { throw ValidationError("Please give a positive --threshold.") }
@@ -54,7 +71,9 @@ struct SpikingOptions: ParsableArguments {
         }
     }
 
-    var parameters: ATMNParameters { ATMNParameters(timesteps: timesteps, tau: tau) }
+    var parameters: NeuronParameters {
+        NeuronParameters(model: neuron, timesteps: timesteps, tau: tau, reset: reset, spikeBits: spikeBits)
+    }
 
     /// The calibration rule chosen (scale 1: `--threshold-scale` applies to every threshold source).
     var rule: CalibrationRule {
@@ -150,5 +169,15 @@ extension ThresholdSet {
             }
         }
         return self
+    }
+}
+
+/// Throws a "Please …" message unless `name` is a registered neuron model whose parameters are valid.
+func validateNeuron(_ name: String, spikeBits: Int) throws {
+    guard NeuronRegistry.contains(name) else {
+        throw ValidationError("Please give --neuron as one of: \(NeuronRegistry.names.joined(separator: ", ")) (not '\(name)').")
+    }
+    guard GradedNeuron.spikeBitsRange.contains(spikeBits) else {
+        throw ValidationError("Please give --spike-bits between \(GradedNeuron.spikeBitsRange.lowerBound) and \(GradedNeuron.spikeBitsRange.upperBound).")
     }
 }

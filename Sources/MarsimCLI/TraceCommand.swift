@@ -86,7 +86,7 @@ public struct TraceCommand: ParsableCommand {
                      + "written by marsim \(run.marsimVersion)")
         lines.append("checkpoint \(run.checkpointPath) (\(run.architecture), \(run.layers) layers, d_model \(run.dModel), "
                      + "\(run.parameterCount) parameters, hash \(run.contentHash))")
-        lines.append("run        \(run.mode), T = \(run.timesteps), tau = \(format(run.tau)), placement \(run.placement), "
+        lines.append("run        \(run.mode)\(run.neuron.runLineSuffix), T = \(run.timesteps), tau = \(format(run.tau)), placement \(run.placement), "
                      + "thresholds \(run.thresholdSource), tick \(format(run.tickPeriodMs)) ms")
         lines.append("time       \(run.startTime) → \(run.endTime ?? "(not finished)")")
         lines.append("tokens     \(s.tokens) (input has \(run.inputTokens))")

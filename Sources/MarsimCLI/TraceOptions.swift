@@ -33,20 +33,8 @@ struct TraceOptions: ParsableArguments {
     }
 }
 
-/// Builds the metadata a trace records for a run.
+/// Opens traces for a run (the metadata itself comes from `Simulator.runMetadata`).
 enum RunRecord {
-    static func metadata(checkpoint: Checkpoint, simulator: Simulator, tokens: [Int], thresholds: ThresholdSet) -> RunMetadata {
-        let settings = simulator.settings
-        let sites = settings.spikingSites
-        return RunMetadata(
-            checkpoint: checkpoint.identity(), mode: settings.mode.rawValue, timesteps: settings.parameters.timesteps,
-            tau: Double(settings.parameters.tau), placement: settings.mode == .dense ? "none" : settings.placement.specification,
-            spikingSites: sites, thresholds: sites.map { thresholds.values[$0] ?? [] },
-            thresholdSource: settings.mode == .dense ? "none (dense)" : thresholds.source, schedule: simulator.schedule,
-            units: simulator.pass.index.units, denseBaseline: simulator.denseBaseline(), inputTokenIDs: tokens,
-            startTime: ISO8601DateFormatter().string(from: Date()))
-    }
-
     /// Opens the trace (failing before any simulation if the path cannot be written). The metadata,
     /// which hashes the checkpoint's files, is built only when a trace was asked for.
     static func openWriter(_ options: TraceOptions, metadata: @autoclosure () -> RunMetadata) throws -> TraceWriter? {

@@ -8,17 +8,18 @@ import MarsimPlot
 import MarsimStudy
 import MarsimTrace
 
-/// `marsim whatif`: sweep time steps × placements × threshold scales, simulate each once, cost each
+/// `marsim whatif`: sweep neuron models × time steps × placements × threshold scales, simulate each once, cost each
 /// trace under every profile, and write results.csv plus SVG plots.
 public struct WhatIfCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "whatif",
-        abstract: "Energy what-if study: sweep T, placement and thresholds; cost every trace under every profile; plot.",
+        abstract: "Energy what-if study: sweep neuron model, T, placement and thresholds; cost every trace under every profile; plot.",
         discussion: """
-        Each model configuration (T × placement × threshold scale) is simulated once, with its trace \
+        Each model configuration (neuron model × T × placement × threshold scale) is simulated once, with its trace \
         written to OUT/traces/; the trace is then read back and costed under every profile without \
         re-simulating. The dense model is run once as the reference point. Thresholds are calibrated \
-        per T on --calibration-text (default: the input text), then multiplied by each scale. \
+        per T on --calibration-text (default: the input text), then multiplied by each scale; every \
+        neuron model uses the same thresholds (V is the value of one unit of payload for all of them). \
         Placements are comma-separated; join sites of one placement with '+' (mixer.in_proj+mlp.down_proj@0-1).
 
         Writes OUT/results.csv (one row per configuration × profile), OUT/energy-vs-fidelity-PROFILE.svg \
@@ -40,6 +41,16 @@ public struct WhatIfCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Use at most this many tokens of the text.", valueName: "n"))
     var limit: Int = 512
+
+    @Option(help: ArgumentHelp("Neuron models to try, comma-separated: " + NeuronRegistry.names.joined(separator: ", ") + ".",
+                               valueName: "model,…"))
+    var neuron: String = ATMNModel.name
+
+    @Option(help: "lif only: reset the membrane by subtracting the threshold, or to zero.")
+    var reset: NeuronReset = .subtract
+
+    @Option(help: ArgumentHelp("graded only: bits b of each event's signed payload (2...8).", valueName: "b"))
+    var spikeBits: Int = GradedNeuron.defaultSpikeBits
 
     @Option(help: ArgumentHelp("Ticks per token to try, comma-separated.", valueName: "T,…"))
     var timesteps: String = "1,2,4,8"
@@ -90,12 +101,14 @@ public struct WhatIfCommand: ParsableCommand {
     public init() {}
 
     struct Configuration: Codable, Equatable {
+        var neuron: String = ATMNModel.name
         var timesteps: Int
         var placement: String
         var scale: Float
-        /// The configuration's file name (sanitised: a placement is text from the command line).
+        /// The configuration's file name (sanitised: a placement is text from the command line);
+        /// ATMN configurations keep the names they had before neuron models were a sweep axis.
         var name: String {
-            sanitizedFileName("T\(timesteps)-\(placement.replacingOccurrences(of: "+", with: "_").replacingOccurrences(of: "@", with: "L"))-x\(scale)")
+            sanitizedFileName((neuron == ATMNModel.name ? "" : neuron + "-") + "T\(timesteps)-\(placement.replacingOccurrences(of: "+", with: "_").replacingOccurrences(of: "@", with: "L"))-x\(scale)")
         }
     }
 
@@ -107,6 +120,7 @@ public struct WhatIfCommand: ParsableCommand {
     }
 
     public func validate() throws {
+        for name in try parseList(neuron, "neuron", { $0 }) { try validateNeuron(name, spikeBits: spikeBits) }
         let ts: [Int] = try parseList(timesteps, "timesteps") { Int($0) }
         guard ts.allSatisfy({ (1...255).contains($0) }) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
         let scales: [Float] = try parseList(thresholdScale, "threshold-scale") { Float($0) }
@@ -160,6 +174,7 @@ public struct WhatIfCommand: ParsableCommand {
         }
         let ts: [Int] = try parseList(timesteps, "timesteps") { Int($0) }
         let scales: [Float] = try parseList(thresholdScale, "threshold-scale") { Float($0) }
+        let neurons: [String] = try parseList(neuron, "neuron") { $0 }
         let placementSpecs = placement.split(separator: ",").map(String.init)
 
         // Every file this study writes, checked against its inputs and each other before any is written.
@@ -201,11 +216,14 @@ public struct WhatIfCommand: ParsableCommand {
         let placements = try placementSpecs.map { try Placement($0, shape: shape) }
 
         var configurations: [Configuration] = []
-        for t in ts { for p in placements { for s in scales { configurations.append(Configuration(timesteps: t, placement: p.specification, scale: s)) } } }
+        // Grid order = sweep order (T, then neuron model, placement, scale): work unit i + 1 is configurations[i].
+        for t in ts { for m in neurons { for p in placements { for s in scales {
+            configurations.append(Configuration(neuron: m, timesteps: t, placement: p.specification, scale: s))
+        } } } }
         var names: [String: Configuration] = [:]
         for config in configurations {
             if let other = names[config.name] {
-                throw CLIError("configurations T=\(other.timesteps) \(other.placement) ×\(other.scale) and T=\(config.timesteps) \(config.placement) ×\(config.scale) would share the trace name \(config.name)")
+                throw CLIError("configurations \(other.neuron) T=\(other.timesteps) \(other.placement) ×\(other.scale) and \(config.neuron) T=\(config.timesteps) \(config.placement) ×\(config.scale) would share the trace name \(config.name)")
             }
             names[config.name] = config
         }
@@ -253,29 +271,31 @@ public struct WhatIfCommand: ParsableCommand {
         var unit = 0
         sweepLoop: for t in ts {
             let parameters = ATMNParameters(timesteps: t, tau: tau)
-            let unitsOfT = (unit + 1)...(unit + placements.count * scales.count)
+            let unitsOfT = (unit + 1)...(unit + neurons.count * placements.count * scales.count)
             guard let activations, unitsOfT.contains(where: owns) else {
                 unit = unitsOfT.upperBound
                 continue
             }
             let calibrated = rule.kind == .output ? nil
                 : try ThresholdSet.calibrated(from: activations, shape: shape, sites: allSites, parameters: parameters, rule: rule)
-            for p in placements {
+            for m in neurons { for p in placements {
                 let unitsOfP = (unit + 1)...(unit + scales.count)
                 guard unitsOfP.contains(where: owns) else {
                     unit = unitsOfP.upperBound
                     continue
                 }
-                // The output rule learns each placement's sites in order, the earlier ones spiking.
+                // The output rule learns each placement's sites in order, the earlier ones spiking (ATMN's
+                // decoding, like every rule: the same thresholds serve every neuron model).
                 let placed = try calibrated ?? SequentialCalibration.run(
                     model: checkpoint.model, tokens: calibration.ids, sites: p.sites, parameters: parameters, rule: rule,
                     sourceName: calibration.sourceName, activations: activations, threads: execution.threads).thresholds
                 for s in scales {
                     unit += 1
                     guard owns(unit) else { continue }
-                    let config = Configuration(timesteps: t, placement: p.specification, scale: s)
+                    let config = Configuration(neuron: m, timesteps: t, placement: p.specification, scale: s)
                     let thresholds = try placed.scaled(by: s).checkedFinite()
-                    let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: p, thresholds: thresholds)
+                    let neuron = NeuronParameters(model: m, timesteps: t, tau: tau, reset: reset, spikeBits: spikeBits)
+                    let settings = SimulationSettings(mode: .spiking, parameters: neuron, placement: p, thresholds: thresholds)
                     guard var row = try simulateAndCost(checkpoint: checkpoint, settings: settings, tokens: tokens, bytes: input.bytesOfToken,
                                                         name: config.name, traceDir: traceDir, profiles: profiles) else {
                         interrupted = true
@@ -287,7 +307,7 @@ public struct WhatIfCommand: ParsableCommand {
                     done += 1
                     progress.update(done)
                 }
-            }
+            } }
         }
         progress.finish()
         let checkpointName = (checkpointOptions.resolvedDirectory().path as NSString).lastPathComponent
@@ -329,8 +349,7 @@ public struct WhatIfCommand: ParsableCommand {
                                  name: String, traceDir: URL, profiles: [HardwareProfile]) throws -> Row? {
         let simulator = try Simulator(model: checkpoint.model, settings: execution.apply(to: settings), progress: note)
         let path = traceDir.appendingPathComponent(name + ".h5").path
-        let writer = try TraceWriter(path: path, metadata: RunRecord.metadata(checkpoint: checkpoint, simulator: simulator, tokens: tokens,
-                                                                               thresholds: settings.thresholds), level: traceLevel)
+        let writer = try TraceWriter(path: path, metadata: simulator.runMetadata(checkpoint: checkpoint.identity(), tokens: tokens), level: traceLevel)
         let summary: SimulationSummary
         do {
             summary = try simulator.run(tokens: tokens, bytesOfToken: bytes) { activity, _ in

@@ -15,7 +15,7 @@ struct WhatIfOutput {
     /// Provenance printed under every plot (marsim, checkpoint, text, calibration); the profile is added per plot.
     var caption: String? = nil
 
-    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio"
+    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron"
 
     /// Cost kinds grouped for the stacked bars.
     static let segments: [(String, [CostKind])] = [
@@ -40,7 +40,7 @@ struct WhatIfOutput {
 
     private func label(_ row: WhatIfCommand.Row) -> String {
         guard let c = row.configuration else { return "dense" }
-        return "T=\(c.timesteps) \(c.placement)" + (c.scale == 1 ? "" : " ×\(c.scale)")
+        return (c.neuron == ATMNModel.name ? "" : c.neuron + " ") + "T=\(c.timesteps) \(c.placement)" + (c.scale == 1 ? "" : " ×\(c.scale)")
     }
 
     private func csv() -> String {
@@ -57,7 +57,7 @@ struct WhatIfOutput {
                     s.bitsPerByte(spiking: true).map { "\($0)" } ?? "", "\(s.klMean)", "\(s.top1Agreement)",
                     "\(Double(total.spikes) / n)", "\(s.firingRate)", "\(Double(total.synapticOps) / n)", "\(Double(total.denseMACs) / n)", row.trace,
                     prefill.map { "\($0.joulesPerToken)" } ?? "", prefill.map { "\($0.denseBaselineJoulesPerToken)" } ?? "",
-                    prefill?.ratio.map { "\($0)" } ?? "",
+                    prefill?.ratio.map { "\($0)" } ?? "", c?.neuron ?? "",
                 ]
                 lines.append(fields.map(EnergyReport.csvField).joined(separator: ","))
             }

@@ -22,6 +22,8 @@ extension WhatIfCommand {
             "calibration_window": "skip \(calibrationSkip.map(String.init) ?? "default") limit \(calibrationLimit)",
             "calibration_output_rule": learning.settings.summary,
             "tau": "\(tau)",
+            "neuron": neuron,
+            "neuron_options": "reset \(reset.rawValue) spike_bits \(spikeBits)",
             "trace_level": traceLevel.rawValue,
             "chunk": String(execution.chunk),
             "delivery": execution.delivery.rawValue,

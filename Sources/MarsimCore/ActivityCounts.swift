@@ -4,14 +4,9 @@
 /// them by a hardware profile's costs. Memory traffic is counted in *elements* (values), not bytes,
 /// because the element width is a property of the hardware profile (fp32, int8 …), not of the model.
 ///
-/// Conventions (see README "Accounting"):
-/// - `synapticOps`: one accumulate per (spike event × fan-out), i.e. ACs.
-/// - `neuronUpdates`: neurons × ticks, one per ATMN membrane step.
-/// - `denseMACs`: every multiply-accumulate that stays dense (non-spiking projections, conv, scan …).
-/// - `weightsRead`: weight elements fetched: a dense projection reads its whole matrix once per token;
-///   an event reads one weight column (fan-out elements).
-/// - neuron state: each neuron update reads and writes one membrane value.
-/// - recurrent state: conv window and SSM state elements read and written per token.
+/// Every counter is declared once, in `Counter.all` (name, meaning, unit, field): the trace's
+/// datasets, JSON keys, CSV columns and docs are derived from that table (docs/DESIGN.md "Adding a
+/// counter or a cost kind").
 public struct ActivityCounts: Sendable, Equatable, Hashable, Codable {
     public var spikesPositive: Int = 0
     public var spikesNegative: Int = 0
@@ -27,39 +22,58 @@ public struct ActivityCounts: Sendable, Equatable, Hashable, Codable {
     public var neuronStateWritten: Int = 0
     public var recurrentStateRead: Int = 0
     public var recurrentStateWritten: Int = 0
+    /// Payload bits the events carried (events × the neuron model's bits per event).
+    public var spikePayloadBits: Int = 0
 
     public init() {}
 
     /// All spikes, either polarity.
     public var spikes: Int { spikesPositive + spikesNegative }
 
-    /// The fields in a fixed order, with stable snake_case names (trace datasets and JSON keys use these).
-    public static let fieldNames: [String] = [
-        "spikes_positive", "spikes_negative", "synaptic_ops", "neuron_updates", "dense_macs",
-        "elementwise_adds", "elementwise_muls", "elementwise_nonlinear", "weights_read",
-        "neuron_state_read", "neuron_state_written", "recurrent_state_read", "recurrent_state_written",
-    ]
+    /// The counters' stable snake_case names in `Counter.all` order (trace datasets and JSON keys use these).
+    public static let fieldNames: [String] = Counter.all.map(\.name)
 
     /// The fields as an array in `fieldNames` order.
-    public var fields: [Int] {
-        [spikesPositive, spikesNegative, synapticOps, neuronUpdates, denseMACs,
-         elementwiseAdds, elementwiseMuls, elementwiseNonlinear, weightsRead,
-         neuronStateRead, neuronStateWritten, recurrentStateRead, recurrentStateWritten]
-    }
+    public var fields: [Int] { Counter.all.map { self[keyPath: $0.field] } }
 
     /// Rebuilds counts from an array in `fieldNames` order.
     public init(fields: [Int]) {
-        precondition(fields.count == Self.fieldNames.count, "ActivityCounts needs \(Self.fieldNames.count) fields")
-        spikesPositive = fields[0]; spikesNegative = fields[1]; synapticOps = fields[2]
-        neuronUpdates = fields[3]; denseMACs = fields[4]; elementwiseAdds = fields[5]
-        elementwiseMuls = fields[6]; elementwiseNonlinear = fields[7]; weightsRead = fields[8]
-        neuronStateRead = fields[9]; neuronStateWritten = fields[10]
-        recurrentStateRead = fields[11]; recurrentStateWritten = fields[12]
+        precondition(fields.count == Counter.all.count, "ActivityCounts needs \(Counter.all.count) fields")
+        for (counter, value) in zip(Counter.all, fields) { self[keyPath: counter.field] = value }
+    }
+
+    /// The value of the counter named `name`, or nil for an unknown name.
+    public subscript(counter name: String) -> Int? {
+        Counter.named(name).map { self[keyPath: $0.field] }
     }
 
     public static func + (a: ActivityCounts, b: ActivityCounts) -> ActivityCounts {
-        ActivityCounts(fields: zip(a.fields, b.fields).map { $0 + $1 })
+        var sum = a
+        sum += b
+        return sum
     }
 
-    public static func += (a: inout ActivityCounts, b: ActivityCounts) { a = a + b }
+    public static func += (a: inout ActivityCounts, b: ActivityCounts) {
+        for counter in Counter.all { a[keyPath: counter.field] += b[keyPath: counter.field] }
+    }
+
+    // Codable through the counter table, so JSON keys are the counters' names.
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        for counter in Counter.all {
+            self[keyPath: counter.field] = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: counter.name)) ?? 0
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for counter in Counter.all { try container.encode(self[keyPath: counter.field], forKey: Key(stringValue: counter.name)) }
+    }
 }

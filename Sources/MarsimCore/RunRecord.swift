@@ -4,7 +4,8 @@ public let marsimVersion = "0.1.0"
 /// The spikes one spiking site emitted during one token, in tick order (ties: ascending channel).
 ///
 /// The three arrays are parallel: event `e` is channel `channels[e]` firing at tick `ticks[e]`
-/// (0 ..< T) with polarity `polarity[e]` (+1 or −1).
+/// (0 ..< T) with payload `polarity[e]`: +1 or −1 for ternary spikes, +1 for binary ones, a signed
+/// integer up to the neuron model's `maxPayload` for graded ones (never 0).
 public struct SiteSpikes: Sendable, Equatable {
     /// Index of the site in the run's spiking-site list (`RunMetadata.spikingSites`).
     public var site: Int
@@ -104,6 +105,9 @@ public struct RunMetadata: Sendable, Equatable, Codable {
     public var timesteps: Int
     /// tau: the membrane's leak divisor between ticks.
     public var tau: Double
+    /// The neuron model and its own parameters (ATMN for traces written before models were a
+    /// choice, format 1.0/1.1).
+    public var neuron: NeuronRecord
     /// The placement as the user wrote it, e.g. `all` or `mixer.in_proj@0-3`.
     public var placement: String
     /// The spiking sites in schedule order.
@@ -127,12 +131,13 @@ public struct RunMetadata: Sendable, Equatable, Codable {
                 timesteps: Int, tau: Double, placement: String, spikingSites: [AccountingUnit],
                 thresholds: [[Float]], thresholdSource: String, schedule: TickSchedule,
                 units: [AccountingUnit], denseBaseline: [ActivityCounts], inputTokenIDs: [Int],
-                startTime: String, endTime: String? = nil) {
+                startTime: String, endTime: String? = nil, neuron: NeuronRecord = .atmn) {
         self.marsimVersion = marsimVersion
         self.checkpoint = checkpoint
         self.mode = mode
         self.timesteps = timesteps
         self.tau = tau
+        self.neuron = neuron
         self.placement = placement
         self.spikingSites = spikingSites
         self.thresholds = thresholds

@@ -86,10 +86,13 @@ public final class Simulator {
     /// column-major (mapped from the column cache or transposed), and with a cache every fp32
     /// projection too; the dense reference uses the same model, so one copy of the weights is read.
     public let runModel: LanguageModel
+    /// The neuron model of the spiking sites (`settings.parameters.model`, checked when the simulator is made).
+    public let neuron: any NeuronModel
 
     public init(model: LanguageModel, settings: SimulationSettings, progress: (String) -> Void = { _ in }) throws {
         self.model = model
         self.settings = settings
+        self.neuron = try NeuronRegistry.make(settings.parameters)
         self.runModel = try model.preparedForRun(spikingSites: settings.spikingSites, cache: settings.columnCache, progress: progress)
         self.pass = ForwardPass(model: runModel, threads: settings.threads)
     }

@@ -1,8 +1,9 @@
 import MarsimCore
 import MarsimHDF5
 
-/// The marsim trace file format, version 1.1 (1.0 plus `tokens/chunk_length` and
-/// `tokens/weights_read_shared`; readers read 1.0 files too): one HDF5 file per run, readable as a SONATA spike
+/// The marsim trace file format, version 1.2 (1.0 plus `tokens/chunk_length` and
+/// `tokens/weights_read_shared` in 1.1; plus `/marsim/neuron` and the counter `spike_payload_bits` in
+/// 1.2; readers read 1.0 and 1.1 files too, as ATMN runs): one HDF5 file per run, readable as a SONATA spike
 /// file by third-party tools (libsonata's `SpikeReader`, bmtk) and self-sufficient for costing:
 /// the energy model needs nothing but the trace.
 ///
@@ -26,7 +27,7 @@ import MarsimHDF5
 /// |--------------|---------|-------|---------------------------------------------------------------|
 /// | `node_ids`   | uint64  | [E]   | the input channel (neuron) that fired                          |
 /// | `timestamps` | float64 | [E]   | `TickSchedule.timeMs(token: position, site:, tick:)`; attribute `units` = `"ms"` |
-/// | `polarity`   | int8    | [E]   | +1 or −1 (ternary spikes; an extra dataset SONATA readers ignore) |
+/// | `polarity`   | int8    | [E]   | the event's payload: ±1 (ternary), +1 (binary), 1 ≤ \|q\| ≤ `max_payload` (graded); an extra dataset SONATA readers ignore |
 /// The group carries attribute `sorting`: an HDF5 enum over uint8 {`none` 0, `by_id` 1,
 /// `by_time` 2} = `by_time`. Events are appended in time order: tokens in increasing position,
 /// ticks in non-decreasing order within a token (ties in the order the engine emitted them,
@@ -36,7 +37,7 @@ import MarsimHDF5
 /// Attributes:
 /// | attribute          | type       | meaning                                                      |
 /// |--------------------|------------|--------------------------------------------------------------|
-/// | `format_version`   | uint32 × 2 | `[1, 1]`: this layout; readers accept major version 1        |
+/// | `format_version`   | uint32 × 2 | `[1, 2]`: this layout; readers accept major version 1        |
 /// | `level`            | string     | `events` (spikes + counters) or `counts` (counters only)     |
 /// | `marsim_version`   | string     | `RunMetadata.marsimVersion`                                  |
 /// | `mode`             | string     | `dense` or `spiking`                                         |
@@ -55,12 +56,16 @@ import MarsimHDF5
 /// `parameter_count`, `d_model`, `layers`, `vocab_size`, `d_inner`, `heads`, `head_dim`, `groups`,
 /// `d_state`, `conv_kernel`, `mlp_hidden`, `in_proj_rows` (int64), `tied_head` (uint8 0/1).
 ///
-/// Fixed datasets (U units, S spiking sites, F = 13 counter fields, N input tokens):
+/// `/marsim/neuron` (group, 1.2; absent before: those runs were ATMN) attributes: `model` (string,
+/// the `NeuronRegistry` name), `payload_bits` and `max_payload` (int64); dataset `parameters`
+/// (string [P]): the model's own parameters as `name=value`, sorted (e.g. `reset=zero`, `spike_bits=4`).
+///
+/// Fixed datasets (U units, S spiking sites, F counter fields = `Counter.all`, N input tokens):
 /// | path                         | type    | shape  | meaning                                   |
 /// |------------------------------|---------|--------|-------------------------------------------|
 /// | `units`                      | string  | [U]    | accounting unit names, in counter order   |
 /// | `spiking_sites`              | string  | [S]    | spiking site names, in schedule order      |
-/// | `counter_fields`             | string  | [F]    | `ActivityCounts.fieldNames`                |
+/// | `counter_fields`             | string  | [F]    | `ActivityCounts.fieldNames`: the counters this file stores, in the order of `dense_baseline`'s columns; readers map counters by name (one absent from an older file is rebuilt by `Counter.derivedWhenAbsent`, else 0) |
 /// | `dense_baseline`             | int64   | [U, F] | one dense token's counts per unit (or [0, F]) |
 /// | `input_token_ids`            | int64   | [N]    | the run's input                            |
 /// | `thresholds/<site name>`     | float32 | [fan-in] | V per input channel of that site         |
@@ -115,7 +120,7 @@ public enum TraceFormat {
     /// SONATA spike-file version, root attribute `version`.
     public static let sonataVersion: [UInt32] = [0, 1]
     /// This layout's version, attribute `/marsim@format_version`: [major, minor].
-    public static let formatVersion: [UInt32] = [1, 1]
+    public static let formatVersion: [UInt32] = [1, 2]
     /// The members of SONATA's `sorting` enum.
     public static let sortingMembers: [(name: String, value: UInt8)] = [("none", 0), ("by_id", 1), ("by_time", 2)]
 
@@ -132,6 +137,8 @@ public enum TraceFormat {
     static let spikes = "/spikes"
     static let marsim = "/marsim"
     static let checkpoint = "/marsim/checkpoint"
+    static let neuron = "/marsim/neuron"
+    static let neuronParameters = "/marsim/neuron/parameters"
     static let units = "/marsim/units"
     static let spikingSites = "/marsim/spiking_sites"
     static let counterFields = "/marsim/counter_fields"

@@ -23,6 +23,13 @@ enum TraceInputValidation {
         }
         if !(1...255).contains(metadata.timesteps) { return "T = \(metadata.timesteps) is not in 1...255" }
         if !(metadata.tau > 0 && metadata.tau.isFinite) { return "tau \(metadata.tau) is not a positive number" }
+        let neuron = metadata.neuron
+        if neuron.model.isEmpty { return "the neuron model has no name" }
+        if !(0...64).contains(neuron.payloadBits) { return "neuron payload of \(neuron.payloadBits) bits is not in 0...64" }
+        if !(1...Int(Int8.max)).contains(neuron.maxPayload) { return "neuron max payload \(neuron.maxPayload) is not in 1...127" }
+        if let bad = neuron.parameters.first(where: { $0.key.isEmpty || $0.key.contains("=") }) {
+            return "neuron parameter name \"\(bad.key)\" is empty or holds '='"
+        }
         for (site, values) in zip(sites, metadata.thresholds) {
             if let bad = values.first(where: { !($0 > 0 && $0.isFinite) }) {
                 return "threshold \(bad) of \(site.name) is not a positive finite number"
@@ -76,7 +83,8 @@ enum TraceInputValidation {
             guard spikes.ticks.count == spikes.channels.count, spikes.polarity.count == spikes.channels.count else {
                 return "token \(token.position), \(name): channels, ticks and polarity differ in length"
             }
-            if let problem = eventProblem(spikes, fanIn: metadata.thresholds[site].count, timesteps: metadata.schedule.timesteps) {
+            if let problem = eventProblem(spikes, fanIn: metadata.thresholds[site].count, timesteps: metadata.schedule.timesteps,
+                                          maxPayload: metadata.neuron.maxPayload) {
                 return "token \(token.position), \(name): \(problem)"
             }
         }
@@ -85,15 +93,17 @@ enum TraceInputValidation {
 
     /// One branch-light pass over the three arrays (lengths already checked equal); the message is
     /// built only for the first bad event.
-    private static func eventProblem(_ spikes: SiteSpikes, fanIn: Int, timesteps: Int) -> String? {
+    private static func eventProblem(_ spikes: SiteSpikes, fanIn: Int, timesteps: Int, maxPayload: Int) -> String? {
         let bad: Int? = spikes.ticks.withUnsafeBufferPointer { ticks in
             spikes.channels.withUnsafeBufferPointer { channels in
                 spikes.polarity.withUnsafeBufferPointer { polarity in
                     let limit = fanIn > 0 ? UInt32(clamping: fanIn) : .max
                     var previous: UInt8 = 0
+                    let limitPayload = Int8(clamping: maxPayload)
                     for event in 0..<ticks.count {
                         let tick = ticks[event], p = polarity[event]
-                        if Int(tick) >= timesteps || tick < previous || channels[event] >= limit || (p != 1 && p != -1) {
+                        if Int(tick) >= timesteps || tick < previous || channels[event] >= limit
+                            || p == 0 || p < -limitPayload || p > limitPayload {
                             return event
                         }
                         previous = tick
@@ -111,6 +121,6 @@ enum TraceInputValidation {
         if fanIn > 0 && Int(spikes.channels[event]) >= fanIn {
             return "channel \(spikes.channels[event]) is not below the site's \(fanIn) inputs"
         }
-        return "polarity \(spikes.polarity[event]) is not ±1"
+        return "payload \(spikes.polarity[event]) is not a nonzero value within ±\(maxPayload)"
     }
 }

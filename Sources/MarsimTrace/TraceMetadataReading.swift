@@ -21,15 +21,17 @@ extension RunMetadata {
 
         let units = try Self.units(access, TraceFormat.units)
         let sites = try Self.units(access, TraceFormat.spikingSites)
-        let fieldCount = ActivityCounts.fieldNames.count
+        let neuron = try Self.neuron(access)
+        let stored = StoredCounters(fileFields: try access.strings(TraceFormat.counterFields))
+        let fieldCount = stored.fileFields.count
         let baselineShape = try access.dataset(TraceFormat.denseBaseline, Int64.self, rank: 2).shape()
         guard baselineShape[1] == fieldCount, baselineShape[0] == units.count || baselineShape[0] == 0 else {
             throw TraceError.wrongShape(path: access.path, object: TraceFormat.denseBaseline,
                                         expected: "[\(units.count), \(fieldCount)]", found: baselineShape)
         }
         let baselineValues = try access.values(TraceFormat.denseBaseline, Int64.self, rank: 2).values.map { Int($0) }
-        let baseline = stride(from: 0, to: baselineValues.count, by: fieldCount).map {
-            ActivityCounts(fields: Array(baselineValues[$0 ..< $0 + fieldCount]))
+        let baseline = stride(from: 0, to: baselineValues.count, by: max(1, fieldCount)).map { row in
+            stored.counts(fileRow: { baselineValues[row + $0] }, neuron: neuron)
         }
         let thresholds = try sites.map { site in
             try access.values(TraceFormat.threshold(site.name), Float.self, rank: 1).values
@@ -54,7 +56,8 @@ extension RunMetadata {
             denseBaseline: baseline,
             inputTokenIDs: inputTokenIDs,
             startTime: try access.stringAttribute("start_time", of: marsim),
-            endTime: complete ? try access.stringAttribute("end_time", of: marsim) : nil)
+            endTime: complete ? try access.stringAttribute("end_time", of: marsim) : nil,
+            neuron: neuron)
         if schedule.sitesPerToken != sites.count {
             throw TraceError.inconsistent(path: access.path, reason:
                 "sites_per_token is \(schedule.sitesPerToken) but \(TraceFormat.spikingSites) lists \(sites.count) sites")
@@ -64,6 +67,24 @@ extension RunMetadata {
         if let problem = TraceInputValidation.problem(with: self) {
             throw TraceError.inconsistent(path: access.path, reason: problem)
         }
+    }
+
+    /// The `/marsim/neuron` record, or ATMN's for a trace written before neuron models were a choice.
+    private static func neuron(_ access: borrowing TraceFileAccess) throws -> NeuronRecord {
+        guard try access.exists(TraceFormat.neuron) else { return .atmn }
+        let group = try access.group(TraceFormat.neuron)
+        var parameters: [String: String] = [:]
+        for line in try access.strings(TraceFormat.neuronParameters) {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, parameters[parts[0]] == nil else {
+                throw TraceError.inconsistent(path: access.path, reason: "\(TraceFormat.neuronParameters) holds \"\(line)\", not a new name=value")
+            }
+            parameters[parts[0]] = parts[1]
+        }
+        return NeuronRecord(model: try access.stringAttribute("model", of: group),
+                            payloadBits: Int(try access.attribute("payload_bits", of: group, as: Int64.self)),
+                            maxPayload: Int(try access.attribute("max_payload", of: group, as: Int64.self)),
+                            parameters: parameters)
     }
 
     private static func units(_ access: borrowing TraceFileAccess, _ object: String) throws -> [AccountingUnit] {

@@ -25,6 +25,12 @@ extension RunMetadata {
         try marsim.setAttribute("tokens_flushed", Int64(0))
 
         try checkpoint.writeTraceAttributes(to: file.createGroup(TraceFormat.checkpoint))
+        let record = neuron
+        let neuronGroup = try file.createGroup(TraceFormat.neuron)
+        try neuronGroup.setAttribute("model", record.model)
+        try neuronGroup.setAttribute("payload_bits", Int64(record.payloadBits))
+        try neuronGroup.setAttribute("max_payload", Int64(record.maxPayload))
+        try file.createDataset(TraceFormat.neuronParameters, strings: record.parameterLines)
 
         try file.createDataset(TraceFormat.units, strings: units.map(\.name))
         try file.createDataset(TraceFormat.spikingSites, strings: spikingSites.map(\.name))

@@ -32,6 +32,8 @@ public final class TraceReader {
     public let populations: [String]
     /// Whether `path` is a killed run's journal, read through a temporary HDF5 rebuild.
     public let recoveredFromJournal: Bool
+    /// Which counters the file stores (older files lack later ones; see `StoredCounters`).
+    let storedCounters: StoredCounters
 
     private let access: TraceFileAccess
     /// eventOffsets[site][k] is the first row of token k's events in that site's population;
@@ -68,6 +70,7 @@ public final class TraceReader {
             guard flushed >= 0 else { throw TraceError.inconsistent(path: path, reason: "tokens_flushed is \(flushed)") }
             tokensWritten = Int(flushed)
             metadata = try RunMetadata(trace: access, complete: isComplete)
+            storedCounters = StoredCounters(fileFields: try access.strings(TraceFormat.counterFields))
             try Self.checkTokenTables(access, metadata: metadata, level: level, tokens: tokensWritten, exact: isComplete)
             try Self.checkPositions(access, metadata: metadata, tokens: tokensWritten)
             if level == .events {
@@ -134,30 +137,33 @@ public final class TraceReader {
     }
 
     /// Counters per token and unit (`result[k][u]`, units in `metadata.units` order) for `tokens`
-    /// (default: all). Memory is tokens × units × 13 integers; use `totalCounts()` for sums.
+    /// (default: all). Memory is tokens × units × `Counter.all.count` integers; use `totalCounts()` for sums.
     ///
     /// - Throws: `TraceError.inconsistent` for a negative counter, `.tooLarge` beyond `TraceReadBudget`.
     public func counts(tokens: Range<Int>? = nil) throws -> [[ActivityCounts]] {
         let tokens = try checkedRange(tokens)
         let unitCount = metadata.units.count
-        let fieldNames = ActivityCounts.fieldNames
+        let present = storedCounters.present
         let (cells, overflow) = tokens.count.multipliedReportingOverflow(by: unitCount)
-        try TraceReadBudget.check(elements: overflow ? Int.max : cells, elementBytes: 16 * fieldNames.count,
+        try TraceReadBudget.check(elements: overflow ? Int.max : cells, elementBytes: 16 * ActivityCounts.fieldNames.count,
                                   path: path, object: TraceFormat.counts)
         let tables = try hdf5 {
-            try fieldNames.map { field in
-                try access.file.openDataset(TraceFormat.counter(field)).read(as: Int64.self, rows: tokens)
+            try present.map { counter in
+                try access.file.openDataset(TraceFormat.counter(counter.name)).read(as: Int64.self, rows: tokens)
             }
         }
         for (f, table) in tables.enumerated() {
             if let bad = table.firstIndex(where: { $0 < 0 }) {
                 throw TraceError.inconsistent(path: path, reason:
-                    "\(TraceFormat.counter(fieldNames[f])) is negative (\(table[bad])) at token \(tokens.lowerBound + bad / max(1, unitCount))")
+                    "\(TraceFormat.counter(present[f].name)) is negative (\(table[bad])) at token \(tokens.lowerBound + bad / max(1, unitCount))")
             }
         }
+        // Tables are in `present` order; `StoredCounters` maps them back and rebuilds the absent ones.
+        let byPresent = StoredCounters(fileFields: present.map(\.name))
+        let neuron = metadata.neuron
         return (0..<tokens.count).map { k in
             (0..<unitCount).map { u in
-                ActivityCounts(fields: tables.map { Int($0[k * unitCount + u]) })
+                byPresent.counts(fileRow: { Int(tables[$0][k * unitCount + u]) }, neuron: neuron)
             }
         }
     }
@@ -266,8 +272,9 @@ public final class TraceReader {
             if !(time >= 0 && time.isFinite) {
                 throw TraceError.inconsistent(path: path, reason: "\(group)/timestamps holds \(time) ms")
             }
-            if polarity != 1 && polarity != -1 {
-                throw TraceError.inconsistent(path: path, reason: "\(group)/polarity holds \(polarity), not ±1")
+            if polarity == 0 || Int(polarity.magnitude) > metadata.neuron.maxPayload {
+                throw TraceError.inconsistent(path: path, reason:
+                    "\(group)/polarity holds \(polarity), not a nonzero payload within ±\(metadata.neuron.maxPayload)")
             }
         }
         return events
@@ -373,8 +380,8 @@ public final class TraceReader {
         if level == .events && !metadata.spikingSites.isEmpty {
             try check(TraceFormat.tokenColumn("event_counts"), UInt64.self, width: metadata.spikingSites.count)
         }
-        for field in ActivityCounts.fieldNames {
-            try check(TraceFormat.counter(field), Int64.self, width: metadata.units.count)
+        for counter in StoredCounters(fileFields: try access.strings(TraceFormat.counterFields)).present {
+            try check(TraceFormat.counter(counter.name), Int64.self, width: metadata.units.count)
         }
         // Format 1.1 (absent from 1.0 files): checked when present.
         if try access.exists(TraceFormat.tokenColumn("chunk_length")) {

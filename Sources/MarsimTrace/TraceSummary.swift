@@ -51,6 +51,8 @@ public struct TraceSummary: Codable, Sendable, Equatable {
         public var dModel: Int
         public var parameterCount: Int
         public var contentHash: String
+        /// The neuron model (ATMN for traces before format 1.2).
+        public var neuron: NeuronRecord
         public var timesteps: Int
         public var tau: Double
         public var placement: String
@@ -127,7 +129,7 @@ public struct TraceSummary: Codable, Sendable, Equatable {
         run = Run(marsimVersion: metadata.marsimVersion, mode: metadata.mode, checkpointPath: metadata.checkpoint.path,
                   architecture: shape.architecture, layers: shape.layers, dModel: shape.dModel,
                   parameterCount: metadata.checkpoint.parameterCount, contentHash: metadata.checkpoint.contentHash,
-                  timesteps: metadata.timesteps, tau: metadata.tau, placement: metadata.placement,
+                  neuron: metadata.neuron, timesteps: metadata.timesteps, tau: metadata.tau, placement: metadata.placement,
                   thresholdSource: metadata.thresholdSource, tickPeriodMs: metadata.schedule.tickPeriodMs,
                   inputTokens: metadata.inputTokenIDs.count, startTime: metadata.startTime, endTime: metadata.endTime)
     }

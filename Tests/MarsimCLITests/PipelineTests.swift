@@ -29,7 +29,7 @@ struct PipelineTests {
                                           threads: threads)
         settings.minimumParallelWork = 0
         let simulator = try Simulator(model: model, settings: settings)
-        var metadata = RunRecord.metadata(checkpoint: checkpoint, simulator: simulator, tokens: tokens, thresholds: thresholds)
+        var metadata = simulator.runMetadata(checkpoint: checkpoint.identity(), tokens: tokens)
         metadata.startTime = "2026-01-01T00:00:00Z"
         let writer = try TraceWriter(path: path, metadata: metadata, level: .events)
         let summary = try simulator.run(tokens: tokens, bytesOfToken: { _ in 1 }) { activity, _ in try writer.append(activity) }
@@ -69,7 +69,7 @@ struct PipelineTests {
         let settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: placement,
                                           thresholds: .fixed(0.5, sites: placement.sites, shape: model.shape))
         let simulator = try Simulator(model: model, settings: settings)
-        let metadata = RunRecord.metadata(checkpoint: Self.checkpoint, simulator: simulator, tokens: Self.tokens, thresholds: settings.thresholds)
+        let metadata = simulator.runMetadata(checkpoint: Self.checkpoint.identity(), tokens: Self.tokens)
         let writer = try TraceWriter(path: path, metadata: metadata, level: .counts)
         var counts: [[ActivityCounts]] = []
         _ = try simulator.run(tokens: Self.tokens, bytesOfToken: nil) { activity, _ in
@@ -151,8 +151,7 @@ struct ChunkedTraceTests {
         settings.chunk = chunk
         settings.delivery = .events
         let simulator = try Simulator(model: model, settings: settings)
-        var metadata = RunRecord.metadata(checkpoint: PipelineTests.checkpoint, simulator: simulator, tokens: PipelineTests.tokens,
-                                          thresholds: settings.thresholds)
+        var metadata = simulator.runMetadata(checkpoint: PipelineTests.checkpoint.identity(), tokens: PipelineTests.tokens)
         metadata.startTime = "2026-01-01T00:00:00Z"
         let writer = try TraceWriter(path: path, metadata: metadata, level: .events)
         _ = try simulator.run(tokens: PipelineTests.tokens, bytesOfToken: { _ in 1 }) { activity, _ in try writer.append(activity) }

@@ -14,6 +14,7 @@ enum TinyRun {
         var c = ActivityCounts()
         c.spikesPositive = positive
         c.spikesNegative = negative
+        c.spikePayloadBits = (positive + negative) * 4  // graded spikes of 4 bits
         c.synapticOps = (positive + negative) * 12     // each event adds one 12-element column
         c.weightsRead = (positive + negative) * 12     // … which it reads
         c.neuronUpdates = 4 * 2                        // 4 neurons × T
@@ -54,13 +55,17 @@ struct HandPrices: Sendable, CustomTestStringConvertible {
     var mac, ac, neuronUpdate, spike, add, mul, nonlinear: Double
     var weightRead, stateRead, stateWrite, recurrentRead, recurrentWrite: Double
     var staticWatts, tickSeconds, macSeconds: Double
+    /// Per payload bit (`compute.spike_bit`; 0 where the profile has none).
+    var spikeBit: Double {
+        profile == "horowitz-45nm-memory" ? (10e-12 + 10e-12) / 64 : 0
+    }
     var testDescription: String { profile }
 
     /// Energy of one token with the given totals over units, written out term by term.
     func joules(spikes: Double, acs: Double, updates: Double, macs: Double, adds: Double, muls: Double,
                 nonlinear n: Double, weights: Double, stateR: Double, stateW: Double, recR: Double, recW: Double,
                 ticks: Double) -> Double {
-        acs * ac + macs * mac + updates * neuronUpdate + spikes * spike + adds * add + muls * mul + n * nonlinear
+        acs * ac + macs * mac + updates * neuronUpdate + spikes * spike + 4 * spikes * spikeBit + adds * add + muls * mul + n * nonlinear
             + weights * weightRead + stateR * stateRead + stateW * stateWrite + recR * recurrentRead + recW * recurrentWrite
             + staticWatts * (ticks * tickSeconds + macs * macSeconds)
     }
@@ -72,6 +77,7 @@ struct HandPrices: Sendable, CustomTestStringConvertible {
                    staticWatts: 0, tickSeconds: 1e-3, macSeconds: 1e-9),
         // horowitz-45nm-memory.toml: fp32; weights in DRAM (1.3 nJ / 64 bit), membranes in 32 KB SRAM
         // (20 pJ / 64 bit), SSM state in 1 MB SRAM (100 pJ / 64 bit); 32-bit elements.
+        // compute.spike_bit: (10 + 10) pJ per 64-bit 8 KB SRAM access ÷ 64.
         HandPrices(profile: "horowitz-45nm-memory", mac: 4.6e-12, ac: 0.9e-12, neuronUpdate: 7.3e-12, spike: 0,
                    add: 0.9e-12, mul: 3.7e-12, nonlinear: 27.6e-12,
                    weightRead: 1.3e-9 * 32 / 64, stateRead: 20e-12 * 32 / 64, stateWrite: 20e-12 * 32 / 64,
@@ -120,6 +126,8 @@ struct EnergyModelTests {
 
         // Per kind and per unit.
         #expect(isClose(report.joulesPerToken(of: .ac), (60 + 12) / 2 * hand.ac))
+        // 6 spikes of 4 payload bits over the two tokens.
+        #expect(isClose(report.joulesPerToken(of: .spike), (5 + 1) / 2 * (hand.spike + 4 * hand.spikeBit)))
         #expect(isClose(report.joulesPerToken(of: .weights), (108 + 60) / 2 * hand.weightRead))
         #expect(isClose(report.joulesPerToken(of: .staticPower),
                         hand.staticWatts * (2 * hand.tickSeconds + 148 * hand.macSeconds)))

@@ -81,7 +81,7 @@ struct ProfileFuzzTests {
     static let units = [AccountingUnit(layer: 0, kind: .mixerInProj), AccountingUnit(layer: 0, kind: .mixerOutProj),
                         AccountingUnit(layer: nil, kind: .embedding), AccountingUnit(layer: nil, kind: .lmHead)]
     static let counts: [[ActivityCounts]] = (0..<3).map { t in
-        units.indices.map { u in ActivityCounts(fields: (0..<13).map { f in (t + 1) * (u + 2) * (f + 1) * 1_000_003 }) }
+        units.indices.map { u in ActivityCounts(fields: ActivityCounts.fieldNames.indices.map { f in (t + 1) * (u + 2) * (f + 1) * 1_000_003 }) }
     }
 
     @Test func mutatedProfilesLoadOrFailWithOneLine() throws {

@@ -34,8 +34,8 @@ struct ShippedProfilesTests {
     func computeOnlyIsTheMARConvention() throws {
         let p = try shippedProfile("horowitz-45nm-compute")
         #expect(p.kind == .computeOnly)
-        #expect(p.compute.mac.baseValue == 4.6e-12)
-        #expect(p.compute.ac.baseValue == 0.9e-12)
+        #expect(p.compute["mac"]!.baseValue == 4.6e-12)
+        #expect(p.compute["ac"]!.baseValue == 0.9e-12)
         for (key, entry) in p.entries where key != "compute.mac" && key != "compute.ac" {
             let isCost = key.hasPrefix("compute.") || key.hasSuffix(".read") || key.hasSuffix(".write")
                 || key == "power.static"
@@ -50,23 +50,23 @@ struct ShippedProfilesTests {
         #expect(memory.memory.levels["sram_32kb"]?.read.baseValue == 20e-12)
         #expect(memory.memory.levels["sram_1mb"]?.read.baseValue == 100e-12)
         #expect(memory.memory.levels["dram"]?.read.baseValue == 1.3e-9)
-        #expect(memory.memory.weights.level == "dram")
-        #expect(memory.compute.add.baseValue == 0.9e-12 && memory.compute.mul.baseValue == 3.7e-12)
+        #expect(memory.memory.placements["weights"]!.level == "dram")
+        #expect(memory.compute["add"]!.baseValue == 0.9e-12 && memory.compute["mul"]!.baseValue == 3.7e-12)
 
         let int8 = try shippedProfile("horowitz-45nm-int8")
-        #expect(int8.compute.mac.baseValue == 0.23e-12 && int8.compute.ac.baseValue == 0.03e-12)
-        #expect(int8.precision.weightBits.baseValue == 8)
+        #expect(int8.compute["mac"]!.baseValue == 0.23e-12 && int8.compute["ac"]!.baseValue == 0.03e-12)
+        #expect(int8.precision["weight_bits"]!.baseValue == 8)
         let energies: (HardwareProfile) -> [String: [Double]] = {
             $0.memory.levels.mapValues { [$0.read.baseValue, $0.write.baseValue, $0.width.baseValue] }
         }
         #expect(energies(int8) == energies(memory), "int8 keeps the memory model of horowitz-45nm-memory")
-        #expect(int8.memory.weights.level == memory.memory.weights.level)
+        #expect(int8.memory.placements["weights"]!.level == memory.memory.placements["weights"]!.level)
 
         let loihi = try shippedProfile("loihi-like")
         #expect(loihi.kind == .neuromorphic)
-        #expect(loihi.compute.ac.baseValue == 27.1e-12)
-        #expect(loihi.compute.neuronUpdate.baseValue == 81e-12)
-        #expect(loihi.compute.mac.baseValue == 0.9e-9)
+        #expect(loihi.compute["ac"]!.baseValue == 27.1e-12)
+        #expect(loihi.compute["neuron_update"]!.baseValue == 81e-12)
+        #expect(loihi.compute["mac"]!.baseValue == 0.9e-9)
         #expect(loihi.staticPower.isAssumption && loihi.timing.tickPeriod.isAssumption)
         #expect(loihi.staticPower.baseValue > 0 && loihi.timing.tickPeriod.baseValue > 0)
     }

@@ -66,7 +66,7 @@ struct AccountingTests {
                                 if spike > 0 { plus += 1 } else if spike < 0 { minus += 1 }
                             }
                         }
-                        e.spikesPositive = plus; e.spikesNegative = minus
+                        e.spikesPositive = plus; e.spikesNegative = minus; e.spikePayloadBits = plus + minus  // ATMN: one sign bit per event
                         e.synapticOps = (plus + minus) * fanOut
                         e.neuronUpdates = fanIn * T; e.neuronStateRead = fanIn * T; e.neuronStateWritten = fanIn * T
                         e.weightsRead = (plus + minus) * fanOut + fanIn

@@ -92,9 +92,9 @@ struct ChunkTests {
     }
 
     static func spiking(_ model: LanguageModel, _ tokens: [Int], chunk: Int, delivery: EventDelivery, threads: Int = 2,
-                        placement: String = "all,lm_head") throws -> SpikingRun {
+                        placement: String = "all,lm_head", neuron: String = "atmn") throws -> SpikingRun {
         let place = try Placement(placement, shape: model.shape)
-        let parameters = ATMNParameters(timesteps: 4, tau: 1)
+        let parameters = NeuronParameters(model: neuron, timesteps: 4, tau: 1)
         let thresholds = try ThresholdSet.calibrated(model: model, tokens: Array(heldout.suffix(200)), sites: place.sites,
                                                      parameters: parameters, rule: CalibrationRule(), sourceName: "test")
         var settings = SimulationSettings(mode: .spiking, parameters: parameters, placement: place, thresholds: thresholds, threads: threads)

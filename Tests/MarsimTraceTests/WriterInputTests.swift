@@ -42,7 +42,7 @@ extension TraceTests {
                 case .repeatedPosition: return "positions must increase"
                 case .tickTooLate: return "tick 4 is not below T = 4"
                 case .ticksOutOfOrder: return "ticks are not in time order"
-                case .zeroPolarity: return "polarity 0 is not ±1"
+                case .zeroPolarity: return "payload 0 is not a nonzero value within ±1"
                 case .channelTooHigh: return "channel 16 is not below the site's 16 inputs"
                 case .unknownSite: return "spikes for site 8 of 8"
                 case .duplicateSite: return "lists site 1 twice"

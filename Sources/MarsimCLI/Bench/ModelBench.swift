@@ -237,8 +237,11 @@ enum ModelBench {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let perLane = o.warmup + o.runs * (o.tokens + 1)
-        let metadata = runMetadata(model: model, placement: placement, thresholds: twenty, parameters: parameters, baseline: baseline,
-                                   name: name, tokenIDs: (0..<perLane).map { tokenIDs[$0 % tokenIDs.count] })
+        let metadata = try RunMetadata.spikingRun(
+            checkpoint: CheckpointIdentity(path: name, shape: model.shape, parameterCount: SyntheticModel.parameterCount(model),
+                                           contentHash: "none"),
+            shape: model.shape, placement: placement, thresholds: twenty, parameters: parameters, baseline: baseline,
+            tokens: (0..<perLane).map { tokenIDs[$0 % tokenIDs.count] }, tickPeriodMs: 0.001)
         var traces: [(level: TraceLevel, lane: Lane, sinkName: String)] = []
         var sinks: [any TokenSink] = []
         for level in TraceLevel.allCases {
@@ -333,19 +336,5 @@ enum ModelBench {
                       spiking_placement: placement.specification, timesteps: o.timesteps, spiking_fixed: fixed, spiking: points,
                       spiking_proportionality_spread: spread, trace_overhead: overheads, kernel_check: check, build_seconds: nil,
                       limits: limits, limits_per_round: perRound)
-    }
-
-    /// Run metadata for a trace sink of the bench's spiking run.
-    static func runMetadata(model: LanguageModel, placement: Placement, thresholds: ThresholdSet, parameters: ATMNParameters,
-                            baseline: [ActivityCounts], name: String, tokenIDs: [Int]) -> RunMetadata {
-        let shape = model.shape
-        return RunMetadata(checkpoint: CheckpointIdentity(path: name, shape: shape, parameterCount: SyntheticModel.parameterCount(model),
-                                                          contentHash: "none"),
-                           mode: "spiking", timesteps: parameters.timesteps, tau: Double(parameters.tau), placement: placement.specification,
-                           spikingSites: placement.sites, thresholds: placement.sites.map { thresholds.values[$0] ?? [] },
-                           thresholdSource: thresholds.source,
-                           schedule: TickSchedule(sitesPerToken: placement.sites.count, timesteps: parameters.timesteps, tickPeriodMs: 0.001),
-                           units: shape.units, denseBaseline: baseline, inputTokenIDs: tokenIDs,
-                           startTime: ISO8601DateFormatter().string(from: Date()))
     }
 }

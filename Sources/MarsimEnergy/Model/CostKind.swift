@@ -2,15 +2,16 @@ import MarsimCore
 
 /// A line of the energy bill: which counted events it prices and how.
 ///
-/// Every kind except `staticPower` is a sum of `count × price` over fields of `ActivityCounts`, with
-/// prices in joules per counted element from `CostTable`:
+/// Every kind except `staticPower` is a sum of `count × price` over counters of `ActivityCounts`,
+/// with prices in joules per counted element from `CostTable`; the terms are declared once, in
+/// `CostKind.declaration` (CostKindDeclaration.swift), and `CostKind.markdownTable` prints them:
 ///
 /// | kind | formula (joules) |
 /// |---|---|
 /// | `ac` | `synapticOps × E_ac` |
 /// | `mac` | `denseMACs × E_mac` |
 /// | `neuronUpdate` | `neuronUpdates × E_neuron_update` |
-/// | `spike` | `(spikesPositive + spikesNegative) × E_spike` |
+/// | `spike` | `(spikesPositive + spikesNegative) × E_spike + spikePayloadBits × E_spike_bit` |
 /// | `elementwiseAdd` | `elementwiseAdds × E_add` |
 /// | `elementwiseMul` | `elementwiseMuls × E_mul` |
 /// | `elementwiseNonlinear` | `elementwiseNonlinear × E_nonlinear` |
@@ -39,26 +40,11 @@ public enum CostKind: String, CaseIterable, Sendable, Codable, Hashable {
     public static let dynamicKinds: [CostKind] = allCases.filter { $0 != .staticPower }
 
     /// Whether this kind is memory traffic (and so has a memory level).
-    public var isMemory: Bool { self == .weights || self == .neuronState || self == .recurrentState }
+    public var isMemory: Bool { declaration.memoryPlacement != nil }
 
-    /// Joules this kind charges for `counts` under `prices`; 0 for `staticPower`, which depends on latency.
+    /// Joules this kind charges for `counts` under `prices`: Σ counter × price over its declared
+    /// terms; 0 for `staticPower`, which depends on latency.
     public func joules(_ counts: ActivityCounts, _ prices: CostTable) -> Double {
-        switch self {
-        case .ac: return Double(counts.synapticOps) * prices.perSynapticOp
-        case .mac: return Double(counts.denseMACs) * prices.perDenseMAC
-        case .neuronUpdate: return Double(counts.neuronUpdates) * prices.perNeuronUpdate
-        case .spike: return Double(counts.spikes) * prices.perSpike
-        case .elementwiseAdd: return Double(counts.elementwiseAdds) * prices.perElementwiseAdd
-        case .elementwiseMul: return Double(counts.elementwiseMuls) * prices.perElementwiseMul
-        case .elementwiseNonlinear: return Double(counts.elementwiseNonlinear) * prices.perElementwiseNonlinear
-        case .weights: return Double(counts.weightsRead) * prices.perWeightRead
-        case .neuronState:
-            return Double(counts.neuronStateRead) * prices.perNeuronStateRead
-                + Double(counts.neuronStateWritten) * prices.perNeuronStateWrite
-        case .recurrentState:
-            return Double(counts.recurrentStateRead) * prices.perRecurrentStateRead
-                + Double(counts.recurrentStateWritten) * prices.perRecurrentStateWrite
-        case .staticPower: return 0
-        }
+        declaration.terms.reduce(0) { $0 + Double(counts[keyPath: $1.counter.field]) * prices[$1.price] }
     }
 }

@@ -49,14 +49,8 @@ public struct HardwareProfile: Sendable, Equatable, Codable {
 
     /// Every entry of the profile with its dotted TOML key, in file-schema order.
     public var entries: [(key: String, entry: ProfileEntry)] {
-        var all: [(String, ProfileEntry)] = [
-            ("precision.weight_bits", precision.weightBits),
-            ("precision.state_bits", precision.stateBits),
-            ("precision.recurrent_state_bits", precision.recurrentStateBits),
-            ("compute.mac", compute.mac), ("compute.ac", compute.ac),
-            ("compute.neuron_update", compute.neuronUpdate), ("compute.spike", compute.spike),
-            ("compute.add", compute.add), ("compute.mul", compute.mul), ("compute.nonlinear", compute.nonlinear),
-        ]
+        var all: [(String, ProfileEntry)] = CostKind.precisionKeys.compactMap { key in precision[key].map { ("precision.\(key)", $0) } }
+        all += CostKind.computeKeys.compactMap { key, _ in compute[key].map { ("compute.\(key)", $0) } }
         for name in memory.levels.keys.sorted() {
             let level = memory.levels[name]!
             all += [("memory.levels.\(name).read", level.read), ("memory.levels.\(name).write", level.write),
@@ -87,57 +81,33 @@ public enum ProfileKind: String, Sendable, Equatable, Codable, CaseIterable {
     case neuromorphic = "neuromorphic"
 }
 
-/// Bit widths of stored values; they turn per-access memory energies into per-element costs.
+/// Bit widths of stored values, by `[precision]` key (`weight_bits`, `state_bits`,
+/// `recurrent_state_bits`: the keys `CostKind.precisionKeys` derives from the memory cost kinds);
+/// they turn per-access memory energies into per-element costs.
 public struct Precision: Sendable, Equatable, Codable {
-    /// Bits per weight element (32 for fp32, 8 for int8).
-    public var weightBits: ProfileEntry
-    /// Bits per neuron membrane value (ATMN state).
-    public var stateBits: ProfileEntry
-    /// Bits per recurrent-state element (conv window and SSM state).
-    public var recurrentStateBits: ProfileEntry
+    public var bits: [String: ProfileEntry]
 
-    public init(weightBits: ProfileEntry, stateBits: ProfileEntry, recurrentStateBits: ProfileEntry) {
-        self.weightBits = weightBits
-        self.stateBits = stateBits
-        self.recurrentStateBits = recurrentStateBits
-    }
+    public init(bits: [String: ProfileEntry]) { self.bits = bits }
 
-    enum CodingKeys: String, CodingKey {
-        case weightBits = "weight_bits", stateBits = "state_bits", recurrentStateBits = "recurrent_state_bits"
-    }
+    public subscript(key: String) -> ProfileEntry? { bits[key] }
+
+    public init(from decoder: Decoder) throws { bits = try [String: ProfileEntry](from: decoder) }
+    public func encode(to encoder: Encoder) throws { try bits.encode(to: encoder) }
 }
 
-/// Energy per arithmetic event, in joules.
+/// Energy per arithmetic event in joules, by `[compute]` key (`mac`, `ac`, `neuron_update`, `spike`,
+/// `spike_bit`, `add`, `mul`, `nonlinear`: the keys `CostKind.computeKeys` derives from the cost
+/// kinds; what each is charged per is in `CostKind.declaration`).
 public struct OperationEnergies: Sendable, Equatable, Codable {
-    /// Per multiply-accumulate (dense projections, conv, scan).
-    public var mac: ProfileEntry
-    /// Per accumulate (synaptic op: one spike × one fan-out weight).
-    public var ac: ProfileEntry
-    /// Per ATMN membrane step (one neuron, one tick), excluding state memory traffic.
-    public var neuronUpdate: ProfileEntry
-    /// Per emitted spike (routing / packet), either polarity.
-    public var spike: ProfileEntry
-    /// Per element-wise addition.
-    public var add: ProfileEntry
-    /// Per element-wise multiplication.
-    public var mul: ProfileEntry
-    /// Per element-wise non-linear evaluation (exp, log, softplus, silu, rsqrt, division).
-    public var nonlinear: ProfileEntry
+    public var entries: [String: ProfileEntry]
 
-    public init(mac: ProfileEntry, ac: ProfileEntry, neuronUpdate: ProfileEntry, spike: ProfileEntry,
-                add: ProfileEntry, mul: ProfileEntry, nonlinear: ProfileEntry) {
-        self.mac = mac
-        self.ac = ac
-        self.neuronUpdate = neuronUpdate
-        self.spike = spike
-        self.add = add
-        self.mul = mul
-        self.nonlinear = nonlinear
-    }
+    public init(entries: [String: ProfileEntry]) { self.entries = entries }
 
-    enum CodingKeys: String, CodingKey {
-        case mac, ac, neuronUpdate = "neuron_update", spike, add, mul, nonlinear
-    }
+    /// The entry for `key`, or nil when the profile has none (only optional keys may be absent).
+    public subscript(key: String) -> ProfileEntry? { entries[key] }
+
+    public init(from decoder: Decoder) throws { entries = try [String: ProfileEntry](from: decoder) }
+    public func encode(to encoder: Encoder) throws { try entries.encode(to: encoder) }
 }
 
 /// One level of the memory hierarchy: energy per access of a given width.
@@ -160,28 +130,22 @@ public struct MemoryLevel: Sendable, Equatable, Codable {
 public struct MemoryModel: Sendable, Equatable, Codable {
     /// Levels by name, e.g. `sram_8kb`, `dram`.
     public var levels: [String: MemoryLevel]
-    /// Where the weights live.
-    public var weights: MemoryPlacement
-    /// Where neuron membranes live.
-    public var neuronState: MemoryPlacement
-    /// Where the conv windows and SSM states live.
-    public var recurrentState: MemoryPlacement
+    /// Where each class of data lives, by `[memory.placement]` key (`weights`, `neuron_state`,
+    /// `recurrent_state`: `CostKind.memoryPlacementKeys`).
+    public var placements: [String: MemoryPlacement]
 
-    public init(levels: [String: MemoryLevel], weights: MemoryPlacement, neuronState: MemoryPlacement,
-                recurrentState: MemoryPlacement) {
+    public init(levels: [String: MemoryLevel], placements: [String: MemoryPlacement]) {
         self.levels = levels
-        self.weights = weights
-        self.neuronState = neuronState
-        self.recurrentState = recurrentState
+        self.placements = placements
     }
 
     enum CodingKeys: String, CodingKey {
-        case levels, weights, neuronState = "neuron_state", recurrentState = "recurrent_state"
+        case levels, placements = "placement"
     }
 
-    /// The placements with their TOML keys, in schema order.
+    /// The placements with their TOML keys, in the cost kinds' declaration order.
     public var placementsByKey: [(String, MemoryPlacement)] {
-        [("weights", weights), ("neuron_state", neuronState), ("recurrent_state", recurrentState)]
+        CostKind.memoryPlacementKeys.compactMap { key in placements[key].map { (key, $0) } }
     }
 }
 

@@ -59,11 +59,12 @@ private struct ProfileReader {
 
     static let rootKeys = ["schema_version", "name", "kind", "process", "notes", "precision", "compute", "memory",
                            "timing", "power"]
-    static let precisionKeys = ["weight_bits", "state_bits", "recurrent_state_bits"]
-    static let computeKeys = ["mac", "ac", "neuron_update", "spike", "add", "mul", "nonlinear"]
+    // The [precision], [compute] and [memory.placement] keys come from the cost kinds' declarations.
+    static let precisionKeys = CostKind.precisionKeys
+    static let computeKeys = CostKind.computeKeys.map(\.key)
     static let memoryKeys = ["levels", "placement"]
     static let levelKeys = ["read", "write", "width"]
-    static let placementKeys = ["weights", "neuron_state", "recurrent_state"]
+    static let placementKeys = CostKind.memoryPlacementKeys
     static let timingKeys = ["tick_period", "dense_mac_time"]
     static let powerKeys = ["static"]
     static let entryKeys = ["value", "source", "assumption"]
@@ -88,22 +89,18 @@ private struct ProfileReader {
 
         let precisionTable = try table(root, "precision", at: [])
         try checkKeys(precisionTable, at: ["precision"], allowed: Self.precisionKeys)
-        let precision = Precision(
-            weightBits: try entry(precisionTable, "weight_bits", at: ["precision"], .size, positive: true),
-            stateBits: try entry(precisionTable, "state_bits", at: ["precision"], .size, positive: true),
-            recurrentStateBits: try entry(precisionTable, "recurrent_state_bits", at: ["precision"], .size, positive: true))
+        var bits: [String: ProfileEntry] = [:]
+        for key in Self.precisionKeys { bits[key] = try entry(precisionTable, key, at: ["precision"], .size, positive: true) }
+        let precision = Precision(bits: bits)
 
         let computeTable = try table(root, "compute", at: [])
         let c = ["compute"]
         try checkKeys(computeTable, at: c, allowed: Self.computeKeys)
-        let compute = OperationEnergies(
-            mac: try entry(computeTable, "mac", at: c, .energy),
-            ac: try entry(computeTable, "ac", at: c, .energy),
-            neuronUpdate: try entry(computeTable, "neuron_update", at: c, .energy),
-            spike: try entry(computeTable, "spike", at: c, .energy),
-            add: try entry(computeTable, "add", at: c, .energy),
-            mul: try entry(computeTable, "mul", at: c, .energy),
-            nonlinear: try entry(computeTable, "nonlinear", at: c, .energy))
+        var energies: [String: ProfileEntry] = [:]
+        for (key, optional) in CostKind.computeKeys where !(optional && computeTable[key] == nil) {
+            energies[key] = try entry(computeTable, key, at: c, .energy)
+        }
+        let compute = OperationEnergies(entries: energies)
 
         let memory = try readMemory(try table(root, "memory", at: []))
 
@@ -142,10 +139,9 @@ private struct ProfileReader {
         let placementTable = try table(memoryTable, "placement", at: m)
         let p = m + ["placement"]
         try checkKeys(placementTable, at: p, allowed: Self.placementKeys)
-        return MemoryModel(levels: levels,
-                           weights: try placement(placementTable, "weights", at: p, levels: levels),
-                           neuronState: try placement(placementTable, "neuron_state", at: p, levels: levels),
-                           recurrentState: try placement(placementTable, "recurrent_state", at: p, levels: levels))
+        var placements: [String: MemoryPlacement] = [:]
+        for key in Self.placementKeys { placements[key] = try placement(placementTable, key, at: p, levels: levels) }
+        return MemoryModel(levels: levels, placements: placements)
     }
 
     // MARK: - Entries

@@ -15,17 +15,18 @@ public enum EventDelivery: String, Sendable, CaseIterable {
     case auto
 }
 
-/// Runs the projections chosen by a `Placement` as ATMN spiking sites, and every other one dense.
+/// Runs the projections chosen by a `Placement` as spiking sites of a `NeuronModel` (ATMN unless the
+/// parameters name another), and every other one dense.
 ///
 /// For a spiking site, per token: the site's neurons (one per input channel) step through T ticks
-/// (`atmnEncode`), then the spikes reach the outputs (`EventDelivery`). Counting per token (all
-/// against the site's unit), whatever the delivery:
-/// - spikes ±: the events by polarity; synaptic ops (ACs) = events × fanOut;
-/// - neuron updates = fanIn × T, each reading and writing one membrane value;
-/// - weights read = events × fanOut (one column per event) + fanIn thresholds + fanOut bias values;
-/// - element-wise adds = fanOut when there is a bias.
+/// (`NeuronModel.encode`), then the events reach the outputs (`EventDelivery`), each adding
+/// payload·V·W[:, i]. Counting per token (all against the site's unit), whatever the delivery, is the
+/// model's (`NeuronModel.counts`): spikes by sign, payload bits, synaptic ops = events × fanOut,
+/// neuron updates = fanIn × T, weights read = events × fanOut + thresholds + bias.
 public struct SpikingRunner: ProjectionRunner {
-    public let parameters: ATMNParameters
+    public let parameters: NeuronParameters
+    /// The neuron model every site uses (built from `parameters` by `NeuronRegistry`).
+    public let neuron: any NeuronModel
     /// The spiking sites in schedule order.
     public let sites: [AccountingUnit]
     public var dense: DenseRunner
@@ -45,9 +46,10 @@ public struct SpikingRunner: ProjectionRunner {
     public private(set) var chunkSpikes: [[SiteSpikes]]
     private var chunkTokens = 1
 
-    public init(model: LanguageModel, placement: Placement, thresholds: ThresholdSet, parameters: ATMNParameters,
+    public init(model: LanguageModel, placement: Placement, thresholds: ThresholdSet, parameters: NeuronParameters,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, minimumParallelWork: Int = 1 << 18) throws {
         self.parameters = parameters
+        neuron = try NeuronRegistry.make(parameters)
         sites = placement.sites
         dense = DenseRunner(threads: threads, minimumParallelWork: minimumParallelWork)
         var siteIndex: [AccountingUnit: Int] = [:]
@@ -116,14 +118,14 @@ public struct SpikingRunner: ProjectionRunner {
         let s = siteIndex[site]!, v = thresholds[site]!
         precondition(n <= chunkTokens, "beginChunk(tokens:) was not called for this chunk")
         let projection = columnMajorCopies[site] ?? p
-        let fanIn = p.fanIn, fanOut = p.fanOut
+        let fanIn = p.fanIn, fanOut = p.fanOut, neuron = self.neuron
         var total = 0
         v.withUnsafeBufferPointer { vb in
             let thresholds = vb.baseAddress!
             membrane.withUnsafeMutableBufferPointer { mb in
                 for t in 0..<n {
-                    atmnEncode(events: &chunkSpikes[t][s], membrane: mb.baseAddress!, input: input + t * fanIn,
-                               thresholds: thresholds, count: fanIn, parameters: parameters)
+                    neuron.encode(events: &chunkSpikes[t][s], membrane: mb.baseAddress!, input: input + t * fanIn,
+                                  thresholds: thresholds, count: fanIn)
                     total += chunkSpikes[t][s].count
                 }
             }
@@ -148,7 +150,7 @@ public struct SpikingRunner: ProjectionRunner {
                     let events = chunkSpikes[t][s]
                     for e in 0..<events.count {
                         let i = Int(events.channels[e])
-                        row[i] += Float(events.polarity[e]) * thresholds[i]
+                        row[i] += Float(events.polarity[e]) * thresholds[i]  // payload · V
                     }
                 }
                 gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
@@ -175,23 +177,8 @@ public struct SpikingRunner: ProjectionRunner {
         }
         let sharedTotal = distinct * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
         for t in 0..<n { counts[t].weightsReadShared[unit] = evenShare(sharedTotal, of: n, token: t) }
-        let T = parameters.timesteps
         for t in 0..<n {
-            let events = chunkSpikes[t][s]
-            var c = ActivityCounts()
-            var positive = 0
-            events.polarity.withUnsafeBufferPointer { pb in
-                for polarity in pb where polarity > 0 { positive += 1 }
-            }
-            c.spikesPositive = positive
-            c.spikesNegative = events.count - positive
-            c.synapticOps = events.count * fanOut
-            c.neuronUpdates = fanIn * T
-            c.neuronStateRead = fanIn * T
-            c.neuronStateWritten = fanIn * T
-            c.weightsRead = events.count * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
-            if p.bias != nil { c.elementwiseAdds = fanOut }
-            counts[t].counts[unit] += c
+            counts[t].counts[unit] += neuron.counts(events: chunkSpikes[t][s], fanIn: fanIn, fanOut: fanOut, hasBias: p.bias != nil)
         }
     }
 }

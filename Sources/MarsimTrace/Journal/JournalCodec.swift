@@ -5,7 +5,7 @@ import MarsimCore
 ///     i64 position, i64 token id
 ///     u8 fidelity flag (0 none, 1 present); if present: f64 KL, u8 top-1, f64 dense NLL, f64 spiking NLL (NaN = nil)
 ///     varint chunk length; u8 flag (0: no shared weight reads, 1: U zigzag varints follow, one per unit)
-///     U × 13 counters: zigzag varint of the difference from the same counter of the previous token
+///     U × F counters (F = `Counter.all.count`): zigzag varint of the difference from the same counter of the previous token
 ///         in this record (from 0 for a record's first token), units in metadata order, fields in
 ///         `ActivityCounts.fieldNames` order
 ///     events level only, for each spiking site s in order: u32 e, e × u32 channel, e × u8 tick, e × i8 polarity

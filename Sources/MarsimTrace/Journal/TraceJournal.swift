@@ -18,7 +18,8 @@ import MarsimCore
 enum TraceJournal {
     static let magic: [UInt8] = Array("MARSIMTJ".utf8)
     static let recordMagic: [UInt8] = Array("MTJR".utf8)
-    static let version: UInt32 = 1
+    /// 2: counters follow `Counter.all` (with `spike_payload_bits`), metadata JSON has the neuron record.
+    static let version: UInt32 = 2
     /// File-name suffix of a trace's journal.
     static let suffix = ".partial"
     /// Bytes of the fixed part of the header and of each record's header.

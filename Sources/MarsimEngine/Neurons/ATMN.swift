@@ -10,20 +10,8 @@ import MarsimCore
 // in place of I. A neuron therefore emits at most T spikes per token (saturation), all of one sign
 // while tau ≥ 1.
 
-/// The settings every ATMN neuron of a run shares.
-public struct ATMNParameters: Sendable, Equatable {
-    /// T: ticks per token.
-    public var timesteps: Int
-    /// tau: the membrane is divided by tau between ticks (1 = no leak).
-    public var tau: Float
-
-    public init(timesteps: Int, tau: Float) {
-        precondition(timesteps >= 1 && timesteps <= 255, "T must be in 1...255")
-        precondition(tau > 0, "tau must be positive")
-        self.timesteps = timesteps
-        self.tau = tau
-    }
-}
+/// ATMN's settings are the shared neuron settings (T and tau); the old name keeps callers compiling.
+public typealias ATMNParameters = NeuronParameters
 
 /// One ATMN neuron, stepped on its own: the readable reference the vectorised encoder is tested against.
 public enum ATMNNeuron {
@@ -51,7 +39,7 @@ public enum ATMNNeuron {
 ///
 /// Each tick runs branch-free over raw pointers (s = +1, −1 or 0; u = h − s·V, which is exactly
 /// h − V, h + V or h), compacting the firing channels into a scratch buffer that is then appended
-/// to `events` in one go per tick.
+/// to `events` in one go per tick (`encodeBySteps` with `ATMNModel.step`).
 ///
 /// - membrane: (n) scratch; its contents on entry are ignored (each token starts at u = 0).
 /// - input: (n) the activations I entering the projection
@@ -59,27 +47,7 @@ public enum ATMNNeuron {
 func atmnEncode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>,
                 input: UnsafePointer<Float>, thresholds: UnsafePointer<Float>, count n: Int,
                 parameters: ATMNParameters) {
-    guard n > 0 else { return }
-    let tau = parameters.tau, divide = tau != 1
-    let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-    let polarity = UnsafeMutablePointer<Int8>.allocate(capacity: n)
-    defer { channels.deallocate(); polarity.deallocate() }
-    for t in 0..<parameters.timesteps {
-        var k = 0
-        for i in 0..<n {
-            let h: Float = t == 0 ? input[i] : (divide ? membrane[i] / tau : membrane[i])
-            let v = thresholds[i]
-            let s: Int8 = h >= v ? 1 : (h <= -v ? -1 : 0)
-            membrane[i] = h - Float(s) * v
-            channels[k] = UInt32(truncatingIfNeeded: i)
-            polarity[k] = s
-            k += s != 0 ? 1 : 0
-        }
-        guard k > 0 else { continue }
-        events.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: k))
-        events.ticks.append(contentsOf: repeatElement(UInt8(t), count: k))
-        events.polarity.append(contentsOf: UnsafeBufferPointer(start: polarity, count: k))
-    }
+    ATMNModel(parameters: parameters).encode(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n)
 }
 
 /// The straightforward encoder `atmnEncode` is tested against: steps `n` neurons through T ticks for
@@ -107,5 +75,29 @@ func atmnEncodeReference(events: inout SiteSpikes, membrane: UnsafeMutablePointe
                 membrane[i] = h
             }
         }
+    }
+}
+
+/// ATMN as a `NeuronModel` (registry name `atmn`): ternary spikes, input once at t = 0. Its `step`
+/// is the equations above; `ATMNNeuron` and `atmnEncodeReference` stay as the readable references
+/// the tests compare it with.
+public struct ATMNModel: SteppedNeuronModel {
+    public static let name = "atmn"
+    public static let summary = "adaptive ternary multi-step (MAR): input once at t = 0, spikes in {−1, 0, +1}, reset by subtraction"
+    public let parameters: NeuronParameters
+    /// An ATMN event's payload is its sign.
+    public var payloadBits: Int { 1 }
+    public var maxPayload: Int { 1 }
+
+    public init(parameters: NeuronParameters) { self.parameters = parameters }
+
+    /// One tick of one neuron: h = I at t = 0, else u ÷ tau (skipped when tau = 1); s ∈ {−1, 0, +1}; u = h − s·V.
+    @inline(__always)
+    public func step(_ u: inout Float, _ t: Int, _ input: Float, _ v: Float) -> Int8 {
+        let tau = parameters.tau
+        let h: Float = t == 0 ? input : (tau != 1 ? u / tau : u)
+        let s: Int8 = h >= v ? 1 : (h <= -v ? -1 : 0)
+        u = h - Float(s) * v
+        return s
     }
 }

@@ -1,0 +1,61 @@
+/// One counter of `ActivityCounts`: declared here once, with its name (trace dataset `counts/<name>`,
+/// JSON key, CSV column), what it counts and in what unit.
+///
+/// Adding a counter: a stored property in `ActivityCounts`, one entry in `Counter.all`, and the
+/// engine code that fills it; a cost kind that prices it (`CostKind`), if any. Traces record the
+/// counter list they were written with (`counter_fields`), so older traces read with the new
+/// counter absent (`Counter.derivedWhenAbsent`, else 0).
+public struct Counter: Sendable {
+    /// Stable snake_case name.
+    public let name: String
+    /// What one unit of it is, for docs and `--help`-like listings.
+    public let meaning: String
+    /// The unit counted: `events`, `ops`, `elements`, `bits` …
+    public let unit: String
+    /// The `ActivityCounts` field it is stored in.
+    public nonisolated(unsafe) let field: WritableKeyPath<ActivityCounts, Int>
+
+    public init(_ name: String, _ field: WritableKeyPath<ActivityCounts, Int>, unit: String, _ meaning: String) {
+        self.name = name
+        self.field = field
+        self.unit = unit
+        self.meaning = meaning
+    }
+
+    /// Every counter, in the order traces, JSON and CSV list them (counting conventions: README "Accounting").
+    public static let all: [Counter] = [
+        Counter("spikes_positive", \.spikesPositive, unit: "events", "events with a positive payload"),
+        Counter("spikes_negative", \.spikesNegative, unit: "events", "events with a negative payload"),
+        Counter("synaptic_ops", \.synapticOps, unit: "ops", "accumulates: one per (event × fan-out), ACs"),
+        Counter("neuron_updates", \.neuronUpdates, unit: "ops", "membrane steps: neurons × ticks"),
+        Counter("dense_macs", \.denseMACs, unit: "ops", "multiply-accumulates that stay dense (non-spiking projections, conv, scan …)"),
+        Counter("elementwise_adds", \.elementwiseAdds, unit: "ops", "element-wise additions (biases, residuals …)"),
+        Counter("elementwise_muls", \.elementwiseMuls, unit: "ops", "element-wise multiplications"),
+        Counter("elementwise_nonlinear", \.elementwiseNonlinear, unit: "ops", "exp, log, softplus, silu, rsqrt, division"),
+        Counter("weights_read", \.weightsRead, unit: "elements",
+                "weight elements fetched: a dense projection's whole matrix per token; an event's column (fan-out elements)"),
+        Counter("neuron_state_read", \.neuronStateRead, unit: "elements", "membrane values read: one per neuron update"),
+        Counter("neuron_state_written", \.neuronStateWritten, unit: "elements", "membrane values written: one per neuron update"),
+        Counter("recurrent_state_read", \.recurrentStateRead, unit: "elements", "conv window and SSM state elements read"),
+        Counter("recurrent_state_written", \.recurrentStateWritten, unit: "elements", "conv window and SSM state elements written"),
+        Counter("spike_payload_bits", \.spikePayloadBits, unit: "bits", "payload bits the events carried (events × bits per event)"),
+    ]
+
+    /// The counters as a Markdown table (name, unit, meaning): what docs/PROFILES.md shows.
+    public static var markdownTable: String {
+        (["| counter | unit | counts |", "|---|---|---|"] + all.map { "| `\($0.name)` | \($0.unit) | \($0.meaning) |" })
+            .joined(separator: "\n")
+    }
+
+    /// The counter named `name`, or nil.
+    public static func named(_ name: String) -> Counter? { all.first { $0.name == name } }
+
+    /// How a counter absent from an older trace is rebuilt from the ones present and the run's
+    /// neuron model; counters not listed here read as 0.
+    public static func derivedWhenAbsent(_ name: String, _ counts: ActivityCounts, _ neuron: NeuronRecord) -> Int? {
+        switch name {
+        case "spike_payload_bits": return counts.spikes * neuron.payloadBits
+        default: return nil
+        }
+    }
+}
