@@ -31,13 +31,15 @@ let package = Package(
         .target(name: "MarsimEnergy", dependencies: ["MarsimCore", .product(name: "TOMLKit", package: "TOMLKit")]),
         /// Studies split into shards (`--shard K/N`) and merged back: study identity, shard manifests, checks.
         .target(name: "MarsimStudy", dependencies: ["MarsimCore"]),
+        /// Benchmarks: synthetic models, machine limits (bandwidth, adds), timing rounds, real checkpoints.
+        .target(name: "MarsimBench", dependencies: ["MarsimCore", "MarsimCheckpoint", "MarsimEngine", "MarsimTrace"]),
         /// Small SVG charts (scatter, stacked bars, spike raster) for what-if studies and traces.
         .target(name: "MarsimPlot"),
         /// The `marsim` commands, as a library so tests can drive them.
         .target(
             name: "MarsimCLI",
             dependencies: [
-                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot", "MarsimStudy",
+                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot", "MarsimStudy", "MarsimBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

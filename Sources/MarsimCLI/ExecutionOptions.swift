@@ -60,13 +60,3 @@ struct RunTiming: Encodable {
     }
 }
 
-/// A stopwatch on the monotonic clock.
-struct Stopwatch {
-    private var start = ContinuousClock.now
-    /// Seconds since the start (or the last `lap`).
-    mutating func lap() -> Double {
-        let now = ContinuousClock.now
-        defer { start = now }
-        return (now - start).seconds
-    }
-}

@@ -51,14 +51,6 @@ public enum GreedyGeneration {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    public var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) * 1e-18
-    }
-}
-
 /// Why generation stopped.
 public enum GenerationError: Error, Equatable, CustomStringConvertible {
     /// The logits after `generated` generated tokens held NaN or ±infinity.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import MarsimCheckpoint
@@ -246,7 +245,7 @@ enum ModelBench {
         var sinks: [any TokenSink] = []
         for level in TraceLevel.allCases {
             let index = sinks.count
-            sinks.append(try BenchCommand.makeTraceSink(level: level, directory: directory, metadata: metadata))
+            sinks.append(try SyntheticBench.makeTraceSink(level: level, directory: directory, metadata: metadata))
             let traced = lane("spiking ~20% + \(level.rawValue) sink", pass: pass, runner: try spikingRunner(twenty), beforeToken: beginToken,
                               afterToken: { lane, runner, token, counts, timed in
                                   let start = DispatchTime.now().uptimeNanoseconds

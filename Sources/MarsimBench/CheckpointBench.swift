@@ -7,20 +7,33 @@ import MarsimEngine
 /// `marsim bench --checkpoint DIR`: a real checkpoint directory measured the way users run it —
 /// load, known text in chunks (what simulate, eval, whatif and calibration do), decode one token at
 /// a time, and spiking known text with the dense model beside it — with peak memory.
-enum CheckpointBench {
-    struct Options {
+public enum CheckpointBench {
+    public struct Options {
         /// Known tokens per timed run (one `simulate`-like pass).
-        var tokens: Int
+        public var tokens: Int
         /// Tokens decoded one at a time per timed run.
-        var decodeTokens: Int
-        var rounds: Int
-        var chunk: Int
-        var threads: Int
-        var timesteps: Int
+        public var decodeTokens: Int
+        public var rounds: Int
+        public var chunk: Int
+        public var threads: Int
+        public var timesteps: Int
         /// Firing rate the spiking thresholds are steered to.
-        var firing: Double
-        var delivery: EventDelivery
-        var columnCache: ColumnCache?
+        public var firing: Double
+        public var delivery: EventDelivery
+        public var columnCache: ColumnCache?
+
+        public init(tokens: Int, decodeTokens: Int, rounds: Int, chunk: Int, threads: Int, timesteps: Int, firing: Double,
+                    delivery: EventDelivery, columnCache: ColumnCache?) {
+            self.tokens = tokens
+            self.decodeTokens = decodeTokens
+            self.rounds = rounds
+            self.chunk = chunk
+            self.threads = threads
+            self.timesteps = timesteps
+            self.firing = firing
+            self.delivery = delivery
+            self.columnCache = columnCache
+        }
     }
 
     /// Medians (and ranges) of one measured configuration.
@@ -37,7 +50,7 @@ enum CheckpointBench {
         }
     }
 
-    struct Report: Encodable {
+    public struct Report: Encodable {
         var checkpoint: String
         var architecture: String
         var parameters: Int
@@ -74,7 +87,7 @@ enum CheckpointBench {
         var spiking_peak_rss_over_weights: Double
         var load_average: [Double]
 
-        func table() -> String {
+        public func table() -> String {
             func ms(_ t: Timing) -> String { String(format: "%.1f ms/token (%.1f–%.1f)", t.ms_per_token, t.min_ms_per_token, t.max_ms_per_token) }
             return """
             checkpoint   \(checkpoint) (\(architecture), \(parameters) parameters, \(String(format: "%.2f", Double(weight_bytes) / 1e9)) GB \(stored_dtype))
@@ -90,7 +103,7 @@ enum CheckpointBench {
         }
     }
 
-    static func run(directory: URL, options o: Options, log: inout BenchLog) throws -> Report {
+    public static func run(directory: URL, options o: Options, log: inout BenchLog) throws -> Report {
         let loadAverage = Machine.loadAverage()
         Machine.resetPeakResident()
         var watch = Stopwatch()
@@ -98,7 +111,7 @@ enum CheckpointBench {
         let loadSeconds = watch.lap()
         let model = checkpoint.model, s = model.shape
         log.note(String(format: "loaded %@ in %.2f s", directory.lastPathComponent, loadSeconds))
-        let tokens = BenchCommand.randomTokens(count: o.tokens, vocab: s.vocabSize, seed: SyntheticModel.defaultSeed)
+        let tokens = SyntheticBench.randomTokens(count: o.tokens, vocab: s.vocabSize, seed: SyntheticModel.defaultSeed)
         let decodeTokens = Array(tokens.prefix(o.decodeTokens))
 
         // Dense known text, as `simulate --mode dense` runs it.

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import MarsimCheckpoint
@@ -60,9 +59,10 @@ enum Machine {
 }
 
 /// Progress notes on stderr.
-struct BenchLog {
-    var quiet: Bool
-    mutating func note(_ text: String) {
+public struct BenchLog {
+    public var quiet: Bool
+    public init(quiet: Bool) { self.quiet = quiet }
+    public mutating func note(_ text: String) {
         guard !quiet else { return }
         FileHandle.standardError.write(Data(("bench: " + text + "\n").utf8))
     }

@@ -1,26 +1,11 @@
 import ArgumentParser
+import MarsimBench
 import Dispatch
 import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
 import MarsimTrace
-
-// MARK: - Trace sink
-
-/// Where each token's activity goes after the decode step in `marsim bench`: the HDF5 trace writer,
-/// whose cost per token is measured as `trace_overhead`.
-public protocol TokenSink {
-    /// Takes one token's activity: counts per unit, and (at `events` level) the spikes of every site.
-    mutating func consume(_ activity: TokenActivity) throws
-    /// Flushes and closes whatever the sink writes.
-    mutating func finish() throws
-}
-
-extension TraceWriter: TokenSink {
-    public func consume(_ activity: TokenActivity) throws { try append(activity) }
-    public func finish() throws { try finish(endTime: ISO8601DateFormatter().string(from: Date())) }
-}
 
 // MARK: - Command
 
@@ -113,12 +98,6 @@ public struct BenchCommand: ParsableCommand {
         guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
     }
 
-    /// The sink whose per-token cost `trace_overhead` reports: the HDF5 trace writer at `level`, in
-    /// `directory` (a fresh temporary directory the bench deletes afterwards).
-    static func makeTraceSink(level: TraceLevel, directory: URL, metadata: RunMetadata) throws -> any TokenSink {
-        try TraceWriter(path: directory.appendingPathComponent("\(level.rawValue).h5").path, metadata: metadata, level: level)
-    }
-
     public func run() throws {
         try oneLineErrors {
             var log = BenchLog(quiet: false)
@@ -136,61 +115,11 @@ public struct BenchCommand: ParsableCommand {
                 }
                 return
             }
-            let loadStart = Machine.loadAverage()
-            log.note("measuring read bandwidth and add throughput …")
-            let limitsStart = Limits.measure(threads: threads)
-            log.note(limitsStart.summary(threads: threads))
-            let peakReset = Machine.resetPeakResident()
-            log.note("building synthetic \(shape.rawValue) model …")
-            let buildStart = DispatchTime.now().uptimeNanoseconds
-            let model = SyntheticModel.make(shape: shape.modelShape, seed: seed, threads: threads)
-            let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / 1e9
-            log.note(String(format: "built in %.1f s: %.2f GB of weights", buildSeconds, Double(SyntheticModel.weightBytes(model)) / 1e9))
-            let tokenIDs = Self.randomTokens(count: warmup + runs * (tokens + 1) + 8, vocab: model.shape.vocabSize, seed: seed)
-            let options = ModelBench.Options(tokens: tokens, runs: runs, warmup: warmup, threads: threads, timesteps: timesteps,
-                                             singleThreadDense: threads > 1)
-            // The limits are measured again after every timed round, over the model's embedding when it is
-            // large (no extra memory), so that the bounds and the timings share the same conditions.
-            let roundLimits: (() -> Limits)? = model.embedding.element == .f32 && model.embedding.byteCount >= 256 << 20
-                ? { [threads] in Limits.measure(threads: threads, data: UnsafeBufferPointer(start: model.embedding.f32, count: model.embedding.count),
-                                                repeats: 3) } : nil
-            var synthetic = try ModelBench.run(model: model, name: "synthetic \(shape.rawValue) (seed \(seed))", tokenIDs: tokenIDs,
-                                               limits: limitsStart, roundLimits: roundLimits, options: options, log: &log)
-            synthetic.buildSeconds = buildSeconds
-            let peak = Machine.peakResidentBytes()
-            let best = synthetic.limits
-            var fixture: ModelBench.Result? = nil
-            if !noFixture {
-                let directory = checkpointOptions.resolvedDirectory()
-                if FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
-                    log.note("checkpoint \(directory.lastPathComponent) …")
-                    let checkpoint = try Checkpoint.load(directory)
-                    var ids = (try? Data(contentsOf: directory.appendingPathComponent("heldout.txt"))).map { Array($0).map(Int.init) } ?? []
-                    if ids.count < tokenIDs.count || checkpoint.model.shape.vocabSize < 256 {
-                        ids = Self.randomTokens(count: 4 * (warmup + runs * (tokens + 1) + 8), vocab: checkpoint.model.shape.vocabSize, seed: seed)
-                    }
-                    fixture = try ModelBench.run(model: checkpoint.model, name: "checkpoint \(directory.lastPathComponent)", tokenIDs: ids,
-                                                 limits: best, roundLimits: nil, options: options, log: &log)
-                } else {
-                    log.note("no checkpoint at \(directory.path); skipped")
-                }
-            }
-            let report = BenchReport(shape: shape.rawValue, model: synthetic, fixture: fixture, limits: best,
-                                     limitsMeasured: [limitsStart] + synthetic.limits_per_round, threads: threads,
-                                     peakRSS: peak, peakRSSExcludesLimits: peakReset, loadStart: loadStart, loadEnd: Machine.loadAverage())
+            let options = SyntheticBench.Options(shape: shape, seed: seed, tokens: tokens, runs: runs, warmup: warmup, threads: threads,
+                                                 timesteps: timesteps,
+                                                 checkpoint: noFixture ? nil : checkpointOptions.resolvedDirectory())
+            let report = try SyntheticBench.run(options, log: &log)
             print(json ? try report.json() : report.table())
-        }
-    }
-
-    /// Deterministic token ids in 0 ..< vocab.
-    static func randomTokens(count: Int, vocab: Int, seed: UInt64) -> [Int] {
-        var state = seed ^ 0x746F_6B65_6E73
-        return (0..<count).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(vocab))
         }
     }
 }

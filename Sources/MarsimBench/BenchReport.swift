@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import MarsimCheckpoint
@@ -8,7 +7,7 @@ import MarsimTrace
 
 // MARK: - Report
 
-struct BenchReport: Encodable {
+public struct BenchReport: Encodable {
     struct MachineInfo: Encodable {
         var cpu: String
         var cores: Int
@@ -90,13 +89,13 @@ struct BenchReport: Encodable {
         self.fixture = fixture
     }
 
-    func json() throws -> String {
+    public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    func table() -> String {
+    public func table() -> String {
         var lines: [String] = []
         func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
         lines.append("marsim bench --shape \(shape)   (\(threads) threads; \(machine.cpu), \(machine.cores) cores, \(f(Double(machine.memory_bytes) / 1_073_741_824, 1)) GiB)")
