@@ -28,34 +28,46 @@ public enum EnergyUncertainty {
     ///   - denseTotal: the dense baseline's counts summed over units (one token).
     static func interval(profile: HardwareProfile, total: ActivityCounts, tokens: Int, ticksPerToken: Int,
                          denseTotal: ActivityCounts, point: Double, pointRatio: Double?) -> (joules: [Double], ratio: [Double]?) {
-        let ranged = profile.entries.filter { $0.entry.range != nil }
+        let entries = profile.entries
+        let ranged = entries.indices.filter { entries[$0].entry.range != nil }
         guard !ranged.isEmpty else { return ([point, point], pointRatio.map { [$0, $0] }) }
+        // Prices as CostTable derives them, from a value per entry index (drawn ones replaced).
+        let index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.key, $0) })
+        let derivations = CostTable.derivations(profile)
+        let ruleIndex = Dictionary(uniqueKeysWithValues: derivations.enumerated().map { ($1.rule.id, $0) })
+        func terms(_ counts: ActivityCounts) -> [(count: Double, price: Int)] {
+            CostKind.dynamicKinds.flatMap { kind in
+                kind.declaration.terms.map { (Double(counts[keyPath: $0.counter.field]), ruleIndex[$0.price.id]!) }
+            }
+        }
+        let runTerms = terms(total), denseTerms = terms(denseTotal)
+        let (power, tick, mac) = (index["power.static"]!, index["timing.tick_period"]!, index["timing.dense_mac_time"]!)
+        func perToken(_ terms: [(count: Double, price: Int)], _ prices: [Double], _ values: [Double],
+                      tokens: Int, ticks: Int, macs: Int) -> Double {
+            let dynamic = terms.reduce(0) { $0 + $1.count * prices[$1.price] }
+            let latency = Double(ticks) * values[tick] + Double(macs) * values[mac]
+            return (dynamic + values[power] * latency) / Double(tokens)
+        }
+
         var generator = SplitMix64Generator(seed: seed)
+        var values = entries.map(\.entry.baseValue)
         var joules: [Double] = [], ratios: [Double] = []
         joules.reserveCapacity(samples)
         var ratioDefined = true
         for _ in 0..<samples {
-            var draw: [String: Double] = [:]
-            for (key, entry) in ranged {
-                let range = entry.range!
-                draw[key] = triangular(low: range.low.baseValue, mode: entry.baseValue, high: range.high.baseValue,
+            for i in ranged {
+                let entry = entries[i].entry, range = entry.range!
+                values[i] = triangular(low: range.low.baseValue, mode: entry.baseValue, high: range.high.baseValue,
                                        u: generator.unit())
             }
-            let prices = CostTable(profile: profile.replacingValues(draw))
-            let run = perToken(total, tokens: tokens, ticks: tokens * ticksPerToken, prices: prices)
-            let dense = perToken(denseTotal, tokens: 1, ticks: 0, prices: prices)
+            let prices = derivations.map { d in d.price { key in index[key].map { values[$0] } } }
+            let run = perToken(runTerms, prices, values, tokens: tokens, ticks: tokens * ticksPerToken, macs: total.denseMACs)
+            let dense = perToken(denseTerms, prices, values, tokens: 1, ticks: 0, macs: denseTotal.denseMACs)
             joules.append(run)
             if run > 0 { ratios.append(dense / run) } else { ratioDefined = false }
         }
         return ([quantile(joules, 0.05), quantile(joules, 0.95)],
                 ratioDefined ? [quantile(ratios, 0.05), quantile(ratios, 0.95)] : nil)
-    }
-
-    /// `(Σ_k joules_k(C) + P_static × (ticks × tick_period + C.denseMACs × dense_mac_time)) ÷ tokens`.
-    static func perToken(_ total: ActivityCounts, tokens: Int, ticks: Int, prices: CostTable) -> Double {
-        let dynamic = CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(total, prices) }
-        let latency = EnergyModel.latencySeconds(ticks: ticks, denseMACs: total.denseMACs, prices: prices)
-        return (dynamic + prices.staticPowerWatts * latency) / Double(tokens)
     }
 
     /// The inverse CDF of the triangular distribution on [low, high] with mode `mode`, at u ∈ [0, 1).
@@ -93,33 +105,4 @@ struct SplitMix64Generator {
 
     /// Uniform in [0, 1), 53 bits.
     mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
-}
-
-extension HardwareProfile {
-    /// The profile with the entries named in `values` (dotted keys, as `entries` lists them) set to
-    /// the given base values.
-    func replacingValues(_ values: [String: Double]) -> HardwareProfile {
-        var p = self
-        for (key, value) in values {
-            let parts = key.split(separator: ".").map(String.init)
-            switch parts.first {
-            case "precision": p.precision.bits[parts[1]] = p.precision.bits[parts[1]]?.withBaseValue(value)
-            case "compute": p.compute.entries[parts[1]] = p.compute.entries[parts[1]]?.withBaseValue(value)
-            case "memory":
-                let name = parts[2..<(parts.count - 1)].joined(separator: ".")
-                guard var level = p.memory.levels[name] else { continue }
-                switch parts.last {
-                case "read": level.read = level.read.withBaseValue(value)
-                case "write": level.write = level.write.withBaseValue(value)
-                default: level.width = level.width.withBaseValue(value)
-                }
-                p.memory.levels[name] = level
-            case "timing":
-                if parts[1] == "tick_period" { p.timing.tickPeriod = p.timing.tickPeriod.withBaseValue(value) }
-                else { p.timing.denseMACTime = p.timing.denseMACTime.withBaseValue(value) }
-            default: p.staticPower = p.staticPower.withBaseValue(value)
-            }
-        }
-        return p
-    }
 }

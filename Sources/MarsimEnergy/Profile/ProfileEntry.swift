@@ -23,13 +23,6 @@ public struct ProfileEntry: Sendable, Equatable, Codable {
     /// The value in the SI base unit of its dimension (J, W, s or bit).
     public var baseValue: Double { quantity.baseValue }
 
-    /// This entry with its value replaced by `baseValue` (a Monte Carlo draw); text and range stay.
-    func withBaseValue(_ baseValue: Double) -> ProfileEntry {
-        var copy = self
-        copy.quantity.baseValue = baseValue
-        return copy
-    }
-
     enum CodingKeys: String, CodingKey {
         case quantity = "value", source, isAssumption = "assumption", range
     }
