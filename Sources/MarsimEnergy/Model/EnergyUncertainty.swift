@@ -40,6 +40,10 @@ public enum EnergyUncertainty {
                 kind.declaration.terms.map { (Double(counts[keyPath: $0.counter.field]), ruleIndex[$0.price.id]!) }
             }
         }
+        // The derivations with entry indices in place of keys (the same arithmetic as `price`).
+        let resolved = derivations.map { d in
+            (base: d.base.map { index[$0]! }, scale: d.scale.map { (factor: index[$0.factor]!, divisor: index[$0.divisor]!) })
+        }
         let runTerms = terms(total), denseTerms = terms(denseTotal)
         let (power, tick, mac) = (index["power.static"]!, index["timing.tick_period"]!, index["timing.dense_mac_time"]!)
         func perToken(_ terms: [(count: Double, price: Int)], _ prices: [Double], _ values: [Double],
@@ -60,7 +64,11 @@ public enum EnergyUncertainty {
                 values[i] = triangular(low: range.low.baseValue, mode: entry.baseValue, high: range.high.baseValue,
                                        u: generator.unit())
             }
-            let prices = derivations.map { d in d.price { key in index[key].map { values[$0] } } }
+            let prices = resolved.map { r -> Double in
+                guard let base = r.base else { return 0 }
+                guard let scale = r.scale else { return values[base] }
+                return values[base] * (values[scale.factor] / values[scale.divisor])
+            }
             let run = perToken(runTerms, prices, values, tokens: tokens, ticks: tokens * ticksPerToken, macs: total.denseMACs)
             let dense = perToken(denseTerms, prices, values, tokens: 1, ticks: 0, macs: denseTotal.denseMACs)
             joules.append(run)
