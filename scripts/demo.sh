@@ -37,7 +37,7 @@ sed -n 1,12p traces/demo-trace.txt; echo "… (full summary in traces/demo-trace
 
 step "5. Joules per token under every shipped hardware profile, beside the dense model" "marsim energy traces/demo.h5"
 "$MARSIM" energy traces/demo.h5 > traces/demo-energy.txt
-sed -n 1,11p traces/demo-energy.txt; echo "… (breakdowns in traces/demo-energy.txt)"
+sed -n 1,21p traces/demo-energy.txt; echo "… (breakdowns in traces/demo-energy.txt)"
 
 step "6. Energy what-if: T × placement, every profile, plots (thresholds from the tokens after the evaluated ones)" \
      "marsim whatif --text-file $HELDOUT --limit 1024 --timesteps 1,2,4,8 --placement mixer,mlp,all --out traces/whatif --overwrite"

@@ -96,6 +96,12 @@ enum EnergyTable {
     /// Joules with an SI prefix: 3.21 µJ.
     static func joules(_ j: Double) -> String { si(j, unit: "J") }
     static func seconds(_ s: Double) -> String { si(s, unit: "s") }
+    /// A firing rate as a percentage; nil prints "never" (no break-even: spiking never pays) when
+    /// `never`, else "n/a" (no spiking sites).
+    static func rate(_ r: Double?, never: Bool = false) -> String {
+        guard let r else { return never ? "never" : "n/a" }
+        return String(format: "%.3g%%", 100 * r)
+    }
 
     static func si(_ v: Double, unit: String) -> String {
         guard v.isFinite else { return "\(v) \(unit)" }  // not reached: EnergyModel refuses non-finite results
@@ -118,6 +124,18 @@ enum EnergyTable {
                  seconds(r.denseBaselineLatencySecondsPerToken)]
             })
         lines.append("ratio = dense ÷ spiking (above 1: spiking saves energy); every token costed as if run alone (decode)")
+        lines += ["", "fair baseline, break-even and uncertainty: quantized = dense with the spiking sites' activations at"
+                  + " ⌈log2(T+1)⌉ bits (MAC energy × bits_a ÷ bits_w); spiking pays below the break-even firing rate"
+                  + " (events ÷ neuron updates); 5–95% = Monte Carlo over the profile's ranges"]
+        lines += TextTable.render(
+            header: ["profile", "quantized J/token", "ratio vs quantized", "firing rate", "break-even (dense)",
+                     "break-even (quantized)", "J/token 5–95%"],
+            rows: reports.map { r in
+                [r.profile.name, joules(r.quantizedBaselineJoulesPerToken) + " (\(r.quantizedActivationBits)-bit)",
+                 r.quantizedRatio.map { String(format: "%.2f×", $0) } ?? "n/a", rate(r.firingRate),
+                 rate(r.breakEvenFiringRate, never: r.firingRate != nil), rate(r.quantizedBreakEvenFiringRate, never: r.firingRate != nil),
+                 joules(r.joulesPerTokenInterval[0]) + " – " + joules(r.joulesPerTokenInterval[1])]
+            })
         if phases.contains(where: { $0.prefill != nil }) {
             lines += ["", "prefill vs decode: known tokens ran in chunks that fetch each weight once per chunk (prefill);"
                       + " decode fetches every weight for every token"]
@@ -152,6 +170,14 @@ enum EnergyTable {
             }
             lines += ["", "\(r.profile.name): by unit, all layers (J/token)"]
             lines += TextTable.render(header: ["unit", "spiking", "dense"], rows: rows)
+            let sites = r.siteBreakEvens
+            if !sites.isEmpty {
+                lines += ["", "\(r.profile.name): break-even firing rate by spiking site (never: the site's fixed cost alone"
+                          + " reaches the baseline's; above 100%: it pays at any rate)"]
+                lines += TextTable.render(header: ["site", "firing rate", "break-even (dense)", "break-even (quantized)"],
+                                          rows: sites.map { [$0.unit, rate($0.breakEven.firingRate),
+                                                             rate($0.breakEven.dense, never: true), rate($0.breakEven.quantized, never: true)] })
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -15,7 +15,7 @@ struct WhatIfOutput {
     /// Provenance printed under every plot (marsim, checkpoint, text, calibration); the profile is added per plot.
     var caption: String? = nil
 
-    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron"
+    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron,quantized_baseline_joules_per_token,quantized_ratio,break_even_firing_rate,quantized_break_even_firing_rate,joules_per_token_p5,joules_per_token_p95"
 
     /// Cost kinds grouped for the stacked bars.
     static let segments: [(String, [CostKind])] = [
@@ -58,6 +58,9 @@ struct WhatIfOutput {
                     "\(Double(total.spikes) / n)", "\(s.firingRate)", "\(Double(total.synapticOps) / n)", "\(Double(total.denseMACs) / n)", row.trace,
                     prefill.map { "\($0.joulesPerToken)" } ?? "", prefill.map { "\($0.denseBaselineJoulesPerToken)" } ?? "",
                     prefill?.ratio.map { "\($0)" } ?? "", c?.neuron ?? "",
+                    "\(r.quantizedBaselineJoulesPerToken)", r.quantizedRatio.map { "\($0)" } ?? "",
+                    r.breakEvenFiringRate.map { "\($0)" } ?? "", r.quantizedBreakEvenFiringRate.map { "\($0)" } ?? "",
+                    "\(r.joulesPerTokenInterval[0])", "\(r.joulesPerTokenInterval[1])",
                 ]
                 lines.append(fields.map(EnergyReport.csvField).joined(separator: ","))
             }

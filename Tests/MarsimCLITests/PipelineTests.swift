@@ -94,6 +94,46 @@ struct PipelineTests {
         #expect(abs(r.joulesPerToken - expected) <= 1e-12 * expected)
     }
 
+    /// On a real run (the embedded checkpoint, T = 2, MAR's four sites) under the compute-only
+    /// profile, where a site has no fixed cost: every site breaks even at E_mac ÷ (E_ac × T) =
+    /// 4.6 ÷ 1.8 against dense and at 4.6 × (2/32) ÷ 1.8 against the 2-bit quantised baseline; the
+    /// whole model where the line through the measured point with slope ACs ÷ rate meets the
+    /// baseline, all recomputed here from the counts alone.
+    @Test("break-even rates and the quantised baseline on a real run, by hand")
+    func breakEvenOnARun() throws {
+        let model = Self.checkpoint.model
+        let placement = try Placement("all", shape: model.shape)
+        let settings = SimulationSettings(mode: .spiking, parameters: ATMNParameters(timesteps: 2, tau: 1), placement: placement,
+                                          thresholds: .fixed(0.5, sites: placement.sites, shape: model.shape))
+        let simulator = try Simulator(model: model, settings: settings)
+        var counts: [[ActivityCounts]] = []
+        _ = try simulator.run(tokens: Self.tokens, bytesOfToken: nil) { activity, _ in counts.append(activity.counts) }
+        let metadata = simulator.runMetadata(checkpoint: Self.checkpoint.identity(), tokens: Self.tokens)
+        let inputs = EnergyInputs(metadata: metadata, counts: counts)
+        let compute = try HardwareProfile.load(path: ProfileOptions.shippedDirectory.appendingPathComponent("horowitz-45nm-compute.toml").path)
+        let r = try EnergyModel.report(profile: compute, inputs: inputs)
+
+        let n = Double(Self.tokens.count)
+        let run = counts.flatMap { $0 }.reduce(ActivityCounts(), +)
+        let dense = metadata.denseBaseline.reduce(ActivityCounts(), +)
+        let siteMACs = zip(metadata.units, metadata.denseBaseline).filter { placement.sites.contains($0.0) }.reduce(0) { $0 + $1.1.denseMACs }
+        func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) <= 1e-9 * abs(b) } ?? false }
+        #expect(r.quantizedActivationBits == 2)
+        #expect(close(r.quantizedBaselineJoulesPerToken, 4.6e-12 * Double(dense.denseMACs) - 4.6e-12 * (1 - 2.0 / 32) * Double(siteMACs)))
+        #expect(r.siteBreakEvens.count == placement.sites.count)
+        for (unit, site) in r.siteBreakEvens {
+            #expect(close(site.dense, 4.6 / 1.8), "\(unit)")
+            #expect(close(site.quantized, 4.6 * 2 / 32 / 1.8), "\(unit)")
+        }
+        let rate = Double(run.spikes) / Double(run.neuronUpdates)
+        #expect(close(r.firingRate, rate))
+        let runJoules = (4.6e-12 * Double(run.denseMACs) + 0.9e-12 * Double(run.synapticOps)) / n
+        let slope = 0.9e-12 * Double(run.synapticOps) / n / rate
+        #expect(close(r.breakEvenFiringRate, rate + (4.6e-12 * Double(dense.denseMACs) - runJoules) / slope))
+        #expect(close(r.quantizedBreakEvenFiringRate, rate + (r.quantizedBaselineJoulesPerToken - runJoules) / slope))
+        #expect(r.joulesPerTokenInterval == [r.joulesPerToken, r.joulesPerToken], "the profile has no ranges")
+    }
+
     @Test("the dense baseline in a trace is the model run with no spiking site")
     func denseBaseline() throws {
         let simulator = try Simulator(model: Self.checkpoint.model, settings: SimulationSettings(

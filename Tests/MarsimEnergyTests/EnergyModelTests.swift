@@ -57,7 +57,11 @@ struct HandPrices: Sendable, CustomTestStringConvertible {
     var staticWatts, tickSeconds, macSeconds: Double
     /// Per payload bit (`compute.spike_bit`; 0 where the profile has none).
     var spikeBit: Double {
-        profile == "horowitz-45nm-memory" ? (10e-12 + 10e-12) / 64 : 0
+        switch profile {
+        case "horowitz-45nm-memory": return (10e-12 + 10e-12) / 64
+        case "jouppi-7nm-memory": return (5e-12 + 5e-12) / 64
+        default: return 0
+        }
     }
     var testDescription: String { profile }
 
@@ -96,6 +100,14 @@ struct HandPrices: Sendable, CustomTestStringConvertible {
                    add: 0.9e-9, mul: 0.9e-9, nonlinear: 6 * 0.9e-9,
                    weightRead: 0, stateRead: 0, stateWrite: 0, recurrentRead: 0, recurrentWrite: 0,
                    staticWatts: 30e-3, tickSeconds: 10e-6, macSeconds: 1e-9),
+        // jouppi-7nm-memory.toml: fp32 mult 1.31 pJ (Jouppi et al. 2021) + add 0.32 pJ (0.9 × 1.31/3.7),
+        // neuron update 1.31 + 4 × 0.32, non-linear 6 × 1.63; GDDR6 415 pJ / 64 bit; SRAM at half
+        // its 45 nm energy (32 KB 10 pJ, 1 MB 50 pJ per 64 bit); 32-bit elements.
+        HandPrices(profile: "jouppi-7nm-memory", mac: 1.63e-12, ac: 0.32e-12, neuronUpdate: 2.59e-12, spike: 0,
+                   add: 0.32e-12, mul: 1.31e-12, nonlinear: 9.78e-12,
+                   weightRead: 415e-12 * 32 / 64, stateRead: 10e-12 * 32 / 64, stateWrite: 10e-12 * 32 / 64,
+                   recurrentRead: 50e-12 * 32 / 64, recurrentWrite: 50e-12 * 32 / 64,
+                   staticWatts: 0, tickSeconds: 1e-3, macSeconds: 1e-9),
     ]
 }
 

@@ -14,16 +14,11 @@ struct ProfileFuzzTests {
     static let seed: UInt64 = 0x746F_6D6C  // "toml"
     static let mutations = 1_200
 
-    /// A deterministic generator local to this target (SplitMix64).
+    /// A deterministic generator: MarsimEnergy's SplitMix64 (the Monte Carlo interval's).
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator: SplitMix64Generator
+        init(state: UInt64) { generator = SplitMix64Generator(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
         mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
     }

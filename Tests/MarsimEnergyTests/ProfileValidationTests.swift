@@ -119,9 +119,21 @@ struct ProfileValidationTests {
                        reason: .invalidValue, key: "kind", lineMarker: "kind ="),
         ValidationCase(name: "entry written as a plain string", edit: ("static = { value = \"15 mW\", source = \"s\" }", "static = \"15 mW\""),
                        reason: .wrongType, key: "power.static", lineMarker: "static ="),
+        rangeCase("range with one bound", "[\"0.6 pJ\"]"),
+        rangeCase("range of numbers", "[0.6, 1.2]"),
+        rangeCase("range bound of the wrong unit", "[\"0.6 us\", \"1.2 pJ\"]"),
+        rangeCase("range low above high", "[\"1.2 pJ\", \"0.6 pJ\"]"),
+        rangeCase("value outside its range", "[\"1 pJ\", \"1.2 pJ\"]"),
         ValidationCase(name: "assumption not a boolean", edit: ("assumption = true", "assumption = \"yes\""),
                        reason: .wrongType, key: "compute.neuron_update.assumption", lineMarker: "assumption ="),
     ]
+
+    /// The AC entry given `range = <range>`, which the loader must refuse.
+    static func rangeCase(_ name: String, _ range: String) -> ValidationCase {
+        let entry = "ac = { value = \"0.9 pJ\", source = \"Horowitz\" }"
+        return ValidationCase(name: name, edit: (entry, String(entry.dropLast(2)) + ", range = \(range) }"),
+                              reason: .invalidRange, key: "compute.ac.range", lineMarker: "range =")
+    }
 
     @Test("each broken profile gives one line naming file, key and line", arguments: cases)
     func rejects(_ c: ValidationCase) throws {

@@ -43,6 +43,37 @@ struct ShippedProfilesTests {
         }
     }
 
+    /// The 7 nm profile: Jouppi et al.'s two figures as published, everything else by the rule its
+    /// notes state (arithmetic × 1.31/3.7, SRAM × 0.5 ranged × 0.354 … × 1), recomputed here.
+    @Test("jouppi-7nm-memory: published figures, the scaling rule and its ranges")
+    func sevenNanometre() throws {
+        let p = try shippedProfile("jouppi-7nm-memory")
+        let old = try shippedProfile("horowitz-45nm-memory")
+        #expect(p.compute["mul"]!.baseValue == 1.31e-12 && !p.compute["mul"]!.isAssumption)
+        let gddr6 = p.memory.levels["gddr6"]!.read
+        #expect(gddr6.range!.low.baseValue == 350e-12 && gddr6.range!.high.baseValue == 480e-12)
+        #expect(gddr6.baseValue == (350e-12 + 480e-12) / 2)
+        #expect(p.memory.placements["weights"]!.level == "gddr6")
+        let s = 1.31 / 3.7
+        #expect(abs(p.compute["add"]!.baseValue - 0.9e-12 * s) < 0.005e-12, "add = 0.9 pJ × s, rounded to 0.32")
+        #expect(p.compute["ac"]!.baseValue == p.compute["add"]!.baseValue)
+        #expect(isClose(p.compute["mac"]!.baseValue, 1.31e-12 + 0.32e-12))
+        #expect(isClose(p.compute["neuron_update"]!.baseValue, 1.31e-12 + 4 * 0.32e-12))
+        #expect(isClose(p.compute["nonlinear"]!.baseValue, 6 * 1.63e-12))
+        #expect(isClose(p.compute["mac"]!.range!.low.baseValue, 1.31e-12 + 0.25e-12))
+        #expect(isClose(p.compute["mac"]!.range!.high.baseValue, 1.31e-12 + 0.45e-12))
+        for name in ["sram_8kb", "sram_32kb", "sram_1mb"] {
+            let e = p.memory.levels[name]!.read, e45 = old.memory.levels[name]!.read.baseValue
+            #expect(isClose(e.baseValue, e45 * 0.5), "\(name)")
+            #expect(abs(e.range!.low.baseValue - e45 * s) < 0.01 * e45 && e.range!.high.baseValue == e45, "\(name)")
+        }
+        #expect(isClose(p.compute["spike_bit"]!.baseValue, (5e-12 + 5e-12) / 64))
+        // Every value that is not published is marked, and only the published ones are not.
+        for (key, entry) in p.entries where entry.range != nil && !entry.isAssumption {
+            #expect(key == "memory.levels.gddr6.read", "\(key): a ranged value must be published or an assumption")
+        }
+    }
+
     @Test("the published figures are the ones in DESIGN.md §4")
     func publishedFigures() throws {
         let memory = try shippedProfile("horowitz-45nm-memory")

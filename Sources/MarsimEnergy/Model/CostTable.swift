@@ -18,22 +18,48 @@ public struct CostTable: Sendable, Equatable, Codable {
 
     /// Derives the prices from a validated profile.
     public init(profile: HardwareProfile) {
+        let values = Dictionary(uniqueKeysWithValues: profile.entries.map { ($0.key, $0.entry.baseValue) })
         var prices: [String: Double] = [:]
-        for rule in CostKind.priceRules {
-            switch rule {
-            case .compute(let key, _):
-                prices[rule.id] = profile.compute[key]?.baseValue ?? 0
-            case .memory(let placement, let bits, let write):
-                let level = profile.memory.levels[profile.memory.placements[placement]!.level]!
-                let access = write ? level.write : level.read
-                prices[rule.id] = access.baseValue * (profile.precision[bits]!.baseValue / level.width.baseValue)
-            }
+        for derivation in Self.derivations(profile) {
+            prices[derivation.rule.id] = derivation.price { values[$0] }
         }
         joulesPer = prices
         staticPowerWatts = profile.staticPower.baseValue
         tickPeriodSeconds = profile.timing.tickPeriod.baseValue
         denseMACSeconds = profile.timing.denseMACTime.baseValue
         memoryLevels = profile.memory.placements.mapValues(\.level)
+    }
+
+    /// How one price follows from a profile's entries (named by their dotted keys, as
+    /// `HardwareProfile.entries` lists them): `base × (scale.factor ÷ scale.divisor)`, or 0 when
+    /// `base` is nil (an optional `[compute]` entry the profile omits).
+    struct Derivation {
+        var rule: PriceRule
+        var base: String?
+        var scale: (factor: String, divisor: String)?
+
+        /// The price, given each entry's value by key.
+        func price(_ value: (String) -> Double?) -> Double {
+            guard let base, let b = value(base) else { return 0 }
+            guard let scale else { return b }
+            return b * (value(scale.factor)! / value(scale.divisor)!)
+        }
+    }
+
+    /// One derivation per rule of `CostKind.priceRules`, in order: a `[compute]` entry as given; a
+    /// memory access `read(L)` (or `write(L)`) × `precision.<bits>` ÷ `width(L)`, with `L` the level
+    /// `memory.placement.<placement>` names.
+    static func derivations(_ profile: HardwareProfile) -> [Derivation] {
+        CostKind.priceRules.map { rule in
+            switch rule {
+            case .compute(let key, _):
+                return Derivation(rule: rule, base: profile.compute[key] == nil ? nil : "compute.\(key)", scale: nil)
+            case .memory(let placement, let bits, let write):
+                let level = "memory.levels.\(profile.memory.placements[placement]!.level)"
+                return Derivation(rule: rule, base: level + (write ? ".write" : ".read"),
+                                  scale: ("precision.\(bits)", level + ".width"))
+            }
+        }
     }
 
     /// The price `rule` derives (0 for a rule this table was not built with).

@@ -73,10 +73,10 @@ public enum EnergyModel {
 
         // Per unit: integer totals over tokens, priced, divided by the token count.
         var breakdown: [BreakdownEntry] = []
+        let unitTotals = units.indices.map { u in counts.reduce(ActivityCounts()) { $0 + $1[u] } }
         for (u, unit) in units.enumerated() {
-            let total = counts.reduce(ActivityCounts()) { $0 + $1[u] }
             for kind in CostKind.dynamicKinds {
-                breakdown.append(Self.entry(unit, kind, kind.joules(total, prices) / tokens, prices))
+                breakdown.append(Self.entry(unit, kind, kind.joules(unitTotals[u], prices) / tokens, prices))
             }
         }
         breakdown.append(Self.chipEntry(kindSums[CostKind.allCases.firstIndex(of: .staticPower)!] / tokens, prices))
@@ -116,13 +116,41 @@ public enum EnergyModel {
         for entry in breakdown + denseBreakdown { try finite(entry.joulesPerToken, "the energy of \(entry.unit)") }
         if meanJoules > 0 { try finite(denseJoules / meanJoules, "the ratio dense ÷ spiking") }
 
+        // The quantised baseline: the dense one with the spiking sites' MACs re-priced.
+        let activationBits = QuantizedBaseline.activationBits(timesteps: schedule.timesteps)
+        let macScale = QuantizedBaseline.macScale(activationBits: activationBits,
+                                                  weightBits: profile.precision["weight_bits"]?.baseValue ?? 0)
+        let denseUnitJoules = denseBaseline.map { d in CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(d, prices) } }
+        let savings = units.indices.map { u in
+            QuantizedBaseline.saving(denseUnit: denseBaseline[u], isSite: unitTotals[u].neuronUpdates > 0, scale: macScale, prices: prices)
+        }
+        let quantizedJoules = denseJoules - savings.reduce(0, +)
+        let analysis = BreakEvenAnalysis(
+            unitTotals: unitTotals, tokens: counts.count, timesteps: schedule.timesteps, denseBaseline: denseBaseline,
+            runJoulesPerToken: meanJoules, denseUnitJoules: denseUnitJoules,
+            quantizedUnitJoules: zip(denseUnitJoules, savings).map { $0 - $1 },
+            denseJoulesPerToken: denseJoules, quantizedJoulesPerToken: quantizedJoules, prices: prices)
+        let perKind = CostKind.dynamicKinds.count
+        for (u, site) in analysis.sites.enumerated() where site != nil {
+            for k in 0..<perKind { breakdown[u * perKind + k].breakEven = site }
+        }
+        let interval = EnergyUncertainty.interval(
+            profile: profile, total: unitTotals.reduce(ActivityCounts(), +), tokens: counts.count, ticksPerToken: ticks,
+            denseTotal: denseTotal, point: meanJoules, pointRatio: meanJoules > 0 ? denseJoules / meanJoules : nil)
+        try finite(quantizedJoules, "the quantised baseline's energy per token")
+        for value in interval.joules + (interval.ratio ?? []) { try finite(value, "the uncertainty interval") }
+
         return EnergyReport(
             profile: profile, prices: prices, tokenCount: counts.count, ticksPerToken: ticks,
             joulesPerToken: meanJoules, joulesPerTokenSeries: series,
             latencySecondsPerToken: meanLatency, latencySecondsPerTokenSeries: latencies,
             denseBaselineJoulesPerToken: denseJoules, denseBaselineLatencySecondsPerToken: denseLatency,
             ratio: meanJoules > 0 ? denseJoules / meanJoules : nil,
-            byCostKind: byKind, breakdown: breakdown, denseBaselineBreakdown: denseBreakdown)
+            byCostKind: byKind, breakdown: breakdown, denseBaselineBreakdown: denseBreakdown,
+            quantizedBaselineJoulesPerToken: quantizedJoules, quantizedActivationBits: activationBits,
+            quantizedMACScale: macScale, firingRate: analysis.firingRate, breakEvenFiringRate: analysis.dense,
+            quantizedBreakEvenFiringRate: analysis.quantized, joulesPerTokenInterval: interval.joules,
+            ratioInterval: interval.ratio)
     }
 
     /// Every count is non-negative and every sum the model forms fits in an `Int`: the total of each

@@ -46,6 +46,28 @@ public struct EnergyReport: Sendable, Equatable, Codable {
     /// Dense-baseline energy per token by accounting unit × cost kind, same layout.
     public var denseBaselineBreakdown: [BreakdownEntry]
 
+    /// Energy per token of the quantised dense baseline (`QuantizedBaseline`): the dense baseline
+    /// with the MACs of the run's spiking sites at `quantizedActivationBits`-bit activations, J.
+    public var quantizedBaselineJoulesPerToken: Double
+    /// ⌈log2(T + 1)⌉, the activation bits of the quantised baseline.
+    public var quantizedActivationBits: Int
+    /// min(1, activation bits ÷ weight bits): the factor on the MAC price at the spiking sites.
+    public var quantizedMACScale: Double
+    /// The run's firing rate, Σ events ÷ Σ neuron updates over the spiking sites; nil without sites.
+    public var firingRate: Double?
+    /// The whole model's firing rate at which the run costs what the dense baseline costs
+    /// (`SiteBreakEven`); nil where spiking never pays.
+    public var breakEvenFiringRate: Double?
+    /// The same against the quantised baseline.
+    public var quantizedBreakEvenFiringRate: Double?
+    /// [p5, p95] of J/token over the profile's ranges (`EnergyUncertainty`); the point value twice
+    /// when the profile has no ranges.
+    public var joulesPerTokenInterval: [Double]
+    /// [p5, p95] of the ratio; nil when a draw costs 0 J.
+    public var ratioInterval: [Double]?
+    /// How the intervals were computed (`EnergyUncertainty.methodText`).
+    public var intervalMethod: String = EnergyUncertainty.methodText
+
     enum CodingKeys: String, CodingKey {
         case profile, prices
         case tokenCount = "token_count", ticksPerToken = "ticks_per_token"
@@ -56,6 +78,12 @@ public struct EnergyReport: Sendable, Equatable, Codable {
         case denseBaselineLatencySecondsPerToken = "dense_baseline_latency_seconds_per_token"
         case ratio, ratioDefinition = "ratio_definition"
         case byCostKind = "by_cost_kind", breakdown, denseBaselineBreakdown = "dense_baseline_breakdown"
+        case quantizedBaselineJoulesPerToken = "quantized_baseline_joules_per_token"
+        case quantizedActivationBits = "quantized_activation_bits", quantizedMACScale = "quantized_mac_scale"
+        case firingRate = "firing_rate", breakEvenFiringRate = "break_even_firing_rate"
+        case quantizedBreakEvenFiringRate = "quantized_break_even_firing_rate"
+        case joulesPerTokenInterval = "joules_per_token_interval", ratioInterval = "ratio_interval"
+        case intervalMethod = "interval_method"
     }
 
     /// Writes every key, `null` for an undefined `ratio` (the synthesized form would drop the key).
@@ -76,6 +104,27 @@ public struct EnergyReport: Sendable, Equatable, Codable {
         try c.encode(byCostKind, forKey: .byCostKind)
         try c.encode(breakdown, forKey: .breakdown)
         try c.encode(denseBaselineBreakdown, forKey: .denseBaselineBreakdown)
+        try c.encode(quantizedBaselineJoulesPerToken, forKey: .quantizedBaselineJoulesPerToken)
+        try c.encode(quantizedActivationBits, forKey: .quantizedActivationBits)
+        try c.encode(quantizedMACScale, forKey: .quantizedMACScale)
+        try c.encode(firingRate, forKey: .firingRate)
+        try c.encode(breakEvenFiringRate, forKey: .breakEvenFiringRate)
+        try c.encode(quantizedBreakEvenFiringRate, forKey: .quantizedBreakEvenFiringRate)
+        try c.encode(joulesPerTokenInterval, forKey: .joulesPerTokenInterval)
+        try c.encode(ratioInterval, forKey: .ratioInterval)
+        try c.encode(intervalMethod, forKey: .intervalMethod)
+    }
+
+    /// The ratio against the quantised baseline, `quantizedBaselineJoulesPerToken ÷ joulesPerToken`; nil when the run costs 0 J.
+    public var quantizedRatio: Double? {
+        joulesPerToken > 0 ? quantizedBaselineJoulesPerToken / joulesPerToken : nil
+    }
+
+    /// The break-even rates of each spiking site, in unit order (from the breakdown).
+    public var siteBreakEvens: [(unit: String, breakEven: SiteBreakEven)] {
+        var seen = Set<String>(), sites: [(String, SiteBreakEven)] = []
+        for entry in breakdown { if let b = entry.breakEven, seen.insert(entry.unit).inserted { sites.append((entry.unit, b)) } }
+        return sites
     }
 
     /// The report as JSON (sorted keys, pretty-printed; `ratio` is `null` when undefined).
@@ -130,19 +179,23 @@ public struct BreakdownEntry: Sendable, Equatable, Codable {
     public var memoryLevel: String?
     /// J per token (mean over tokens).
     public var joulesPerToken: Double
+    /// The unit's break-even firing rates, on every run entry of a spiking site (nil elsewhere, and
+    /// then absent from the JSON).
+    public var breakEven: SiteBreakEven?
 
     public init(unit: String, layer: Int?, unitKind: String?, costKind: CostKind, memoryLevel: String?,
-                joulesPerToken: Double) {
+                joulesPerToken: Double, breakEven: SiteBreakEven? = nil) {
         self.unit = unit
         self.layer = layer
         self.unitKind = unitKind
         self.costKind = costKind
         self.memoryLevel = memoryLevel
         self.joulesPerToken = joulesPerToken
+        self.breakEven = breakEven
     }
 
     enum CodingKeys: String, CodingKey {
         case unit, layer, unitKind = "unit_kind", costKind = "cost_kind", memoryLevel = "memory_level"
-        case joulesPerToken = "joules_per_token"
+        case joulesPerToken = "joules_per_token", breakEven = "break_even"
     }
 }

@@ -9,25 +9,31 @@ public struct ProfileEntry: Sendable, Equatable, Codable {
     public var source: String
     /// True when the value is an assumption, not a published measurement or table entry.
     public var isAssumption: Bool
+    /// The plausible range of the value, `range = ["0.6 pJ", "1.2 pJ"]` in TOML (low ≤ value ≤ high,
+    /// same dimension), or nil for a value taken as exact. `EnergyUncertainty` samples it.
+    public var range: QuantityRange?
 
-    public init(quantity: Quantity, source: String, isAssumption: Bool = false) {
+    public init(quantity: Quantity, source: String, isAssumption: Bool = false, range: QuantityRange? = nil) {
         self.quantity = quantity
         self.source = source
         self.isAssumption = isAssumption
+        self.range = range
     }
 
     /// The value in the SI base unit of its dimension (J, W, s or bit).
     public var baseValue: Double { quantity.baseValue }
 
     enum CodingKeys: String, CodingKey {
-        case quantity = "value", source, isAssumption = "assumption"
+        case quantity = "value", source, isAssumption = "assumption", range
     }
 
+    /// Writes `range` only when the entry has one, so profiles without ranges encode as before.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(quantity.text, forKey: .quantity)
         try c.encode(source, forKey: .source)
         try c.encode(isAssumption, forKey: .isAssumption)
+        if let range { try c.encode([range.low.text, range.high.text], forKey: .range) }
     }
 
     /// Decodes the JSON form written by `encode(to:)`; the unit's dimension is inferred from the text.
@@ -39,11 +45,32 @@ public struct ProfileEntry: Sendable, Equatable, Codable {
         for dimension in QuantityDimension.allCases {
             if let q = try? Quantity.parse(text, as: dimension) {
                 quantity = q
+                range = nil
+                if let bounds = try c.decodeIfPresent([String].self, forKey: .range) {
+                    guard bounds.count == 2, let low = try? Quantity.parse(bounds[0], as: dimension),
+                          let high = try? Quantity.parse(bounds[1], as: dimension), low.baseValue <= high.baseValue else {
+                        throw DecodingError.dataCorruptedError(forKey: .range, in: c, debugDescription:
+                            "range must be two \(dimension.rawValue) quantities, low ≤ high")
+                    }
+                    range = QuantityRange(low: low, high: high)
+                }
                 return
             }
         }
         throw DecodingError.dataCorruptedError(forKey: .quantity, in: c,
                                                debugDescription: "'\(text)' is not a quantity with a known unit")
+    }
+}
+
+/// The interval a profile value may lie in, as written (`range = ["0.6 pJ", "1.2 pJ"]`); the loader
+/// checks `low ≤ value ≤ high` and that both bounds have the value's dimension.
+public struct QuantityRange: Sendable, Equatable, Hashable {
+    public var low: Quantity
+    public var high: Quantity
+
+    public init(low: Quantity, high: Quantity) {
+        self.low = low
+        self.high = high
     }
 }
 

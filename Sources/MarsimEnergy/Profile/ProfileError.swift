@@ -20,6 +20,8 @@ public struct ProfileError: Error, Equatable, Sendable, CustomStringConvertible,
         case invalidValue
         case unsupportedSchema
         case unknownLevel
+        /// An entry's `range` is not two quantities of its dimension with low ≤ value ≤ high.
+        case invalidRange
     }
 
     public var reason: Reason

@@ -67,7 +67,7 @@ private struct ProfileReader {
     static let placementKeys = CostKind.memoryPlacementKeys
     static let timingKeys = ["tick_period", "dense_mac_time"]
     static let powerKeys = ["static"]
-    static let entryKeys = ["value", "source", "assumption"]
+    static let entryKeys = ["value", "source", "assumption", "range"]
     static let placementEntryKeys = ["level", "source", "assumption"]
 
     func read(_ root: TOMLTable) throws -> HardwareProfile {
@@ -178,7 +178,36 @@ private struct ProfileReader {
         let source = try string(t, "source", at: here, nonEmpty: true,
                                 hint: "every value needs a source: a citation, or the reasoning behind an assumption")
         let assumption = try bool(t, "assumption", at: here) ?? false
-        return ProfileEntry(quantity: quantity, source: source, isAssumption: assumption)
+        let range = try self.range(t, at: here, value: quantity, dimension)
+        return ProfileEntry(quantity: quantity, source: source, isAssumption: assumption, range: range)
+    }
+
+    /// Reads an entry's optional `range = ["<low> <unit>", "<high> <unit>"]`: two quantities of the
+    /// entry's dimension with low ≤ value ≤ high.
+    private func range(_ t: TOMLTable, at path: [String], value: Quantity,
+                       _ dimension: QuantityDimension) throws -> QuantityRange? {
+        guard let raw = t["range"] else { return nil }
+        let here = path + ["range"]
+        let shape = "range must be two strings, low and high, e.g. range = [\"\(example(dimension))\", \"\(example(dimension))\"]"
+        guard let array = raw.array, array.count == 2 else { throw error(.invalidRange, here, shape) }
+        var bounds: [Quantity] = []
+        for element in array {
+            guard let text = element.string else { throw error(.invalidRange, here, shape) }
+            do {
+                bounds.append(try Quantity.parse(text, as: dimension))
+            } catch {
+                let inner = self.error(for: error, text: text, dimension: dimension, at: here)
+                throw self.error(.invalidRange, here, "bound: " + inner.message)
+            }
+        }
+        let (low, high) = (bounds[0], bounds[1])
+        guard low.baseValue <= high.baseValue else {
+            throw error(.invalidRange, here, "low '\(low.text)' is above high '\(high.text)'; write [low, high]")
+        }
+        guard low.baseValue <= value.baseValue, value.baseValue <= high.baseValue else {
+            throw error(.invalidRange, here, "value '\(value.text)' lies outside [\(low.text), \(high.text)]")
+        }
+        return QuantityRange(low: low, high: high)
     }
 
     /// Reads `{ level = "<memory level>", source = "…", assumption = … }`.
