@@ -120,7 +120,7 @@ public enum TraceFormat {
     /// SONATA spike-file version, root attribute `version`.
     public static let sonataVersion: [UInt32] = [0, 1]
     /// This layout's version, attribute `/marsim@format_version`: [major, minor].
-    public static let formatVersion: [UInt32] = [1, 2]
+    public static let formatVersion: [UInt32] = [1, 3]
     /// The members of SONATA's `sorting` enum.
     public static let sortingMembers: [(name: String, value: UInt8)] = [("none", 0), ("by_id", 1), ("by_time", 2)]
 
