@@ -14,8 +14,8 @@ import json, sys
 T, rule, path, seconds = sys.argv[1:5]
 r = json.load(open(path))
 tok = r["tokens"]
-print(f"| {T} | {rule} | {r['kl_mean']:.3f} | {r['top1_agreement']:.3f} | {r['bits_per_byte_spiking']:.3f} | "
-      f"{100 * r['firing_rate']:.1f}% | {r['spikes'] / tok:,.0f} | {r['synaptic_ops'] / tok:,.0f} | {seconds} |")
+print(f"| {T} | {rule} | {r['mean_kl_nats']:.3f} | {r['top1_agreement']:.3f} | {r['bits_per_byte_spiking']:.3f} | "
+      f"{100 * r['firing_rate']:.1f}% | {r['spikes'] / tok:,.0f} | {r['acs'] / tok:,.0f} | {seconds} |")
 PY
 }
 echo "| T | rule | KL nats | top-1 | bits/byte | firing | spikes/token | ACs/token | calibration s |"

@@ -20,6 +20,7 @@ public struct EnergyCommand: ParsableCommand {
           marsim energy traces/demo.h5 --profile horowitz-45nm-compute \\
               --profile loihi-like --json
           marsim energy traces/demo.h5 --profile FILE.toml --csv > breakdown.csv
+          marsim energy traces/demo.h5 --csv --csv-all    # also the rows of 0 J/token
         """
     )
 
@@ -31,13 +32,17 @@ public struct EnergyCommand: ParsableCommand {
     @Flag(help: "Print JSON: one report object for one profile, else {\"reports\": [...]}.")
     var json = false
 
-    @Flag(help: "Print the breakdown as CSV (profile, series, unit, layer, unit kind, cost kind, memory level, J/token).")
+    @Flag(help: "Print the breakdown as CSV (profile, series, unit, layer, unit kind, cost kind, memory level, J/token); rows of 0 J/token are left out.")
     var csv = false
+
+    @Flag(help: "With --csv: keep the rows of 0 J/token too (every unit × cost kind).")
+    var csvAll = false
 
     public init() {}
 
     public func validate() throws {
         if json && csv { throw ValidationError("Please choose one of --json and --csv.") }
+        if csvAll && !csv { throw ValidationError("--csv-all goes with --csv.") }
     }
 
     public func run() throws {
@@ -60,13 +65,21 @@ public struct EnergyCommand: ParsableCommand {
         if csv {
             var lines = ["profile," + EnergyReport.breakdownCSVHeader]
             for r in reports {
-                lines += r.breakdownCSV().split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
+                lines += r.breakdownCSV(includeZeroRows: csvAll).split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
             }
             print(lines.joined(separator: "\n"))
         } else if json {
-            let entries = zip(reports, phases).map { ReportWithPhases(report: $0, phases: $1) }
-            let data = entries.count == 1 ? try Self.encoder.encode(entries[0]) : try Self.encoder.encode(["reports": entries])
-            print(String(decoding: data, as: UTF8.self))
+            let marsim = MarsimProvenance(command: "energy", checkpoint_hash: reader.metadata.checkpoint.contentHash)
+            let neurobench = NeuroBenchMetrics(metadata: reader.metadata, totals: try reader.totalCounts(), tokens: reader.tokensWritten,
+                                               membraneUpdatesKnown: reader.stores(counter: "membrane_updates"))
+            let entries = zip(reports, phases).map {
+                ConventionalJSON(report: ReportWithPhases(report: $0, phases: $1), marsim: marsim, neurobench: neurobench)
+            }
+            if entries.count == 1 {
+                print(try JSONOutput.string(entries[0]))
+            } else {
+                print(try JSONOutput.string(ConventionalJSON(report: ["reports": entries], marsim: marsim, neurobench: neurobench)))
+            }
         } else {
             print(EnergyTable.render(reports, phases: phases, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
         }
@@ -82,12 +95,6 @@ public struct EnergyCommand: ParsableCommand {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(phases, forKey: .phases)
         }
-    }
-
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
     }
 }
 

@@ -74,18 +74,29 @@ public struct EvalCommand: ParsableCommand {
         var acc_norm: Double
         var tokens: Int
         var spikes_per_token: Double
+        var acs_per_token: Double
+        var macs_per_token: Double
+        /// Deprecated spellings of `acs_per_token` and `macs_per_token`, kept one release.
         var synaptic_ops_per_token: Double
         var dense_macs_per_token: Double
+        /// NeuroBench's workload metrics of this model's run, per token (docs/DESIGN.md §6).
+        var neurobench: NeuroBenchMetrics
         var items: [ScoredItem]
 
-        init(_ r: EvaluationResult) {
+        /// - units, denseBaseline: the forward pass's units and one dense token's counts per unit.
+        init(_ r: EvaluationResult, units: [AccountingUnit], denseBaseline: [ActivityCounts],
+             spikingSites: [AccountingUnit], timesteps: Int) {
             acc = r.acc
             acc_norm = r.accNorm
             tokens = r.tokens
             let n = Double(max(r.tokens, 1))
             spikes_per_token = Double(r.total.spikes) / n
-            synaptic_ops_per_token = Double(r.total.synapticOps) / n
-            dense_macs_per_token = Double(r.total.denseMACs) / n
+            acs_per_token = Double(r.total.synapticOps) / n
+            macs_per_token = Double(r.total.denseMACs) / n
+            synaptic_ops_per_token = acs_per_token
+            dense_macs_per_token = macs_per_token
+            neurobench = NeuroBenchMetrics(units: units, totals: r.unitTotals, denseBaseline: denseBaseline, tokens: r.tokens,
+                                           spikingSites: spikingSites, timesteps: timesteps)
             items = r.items
         }
     }
@@ -126,6 +137,8 @@ public struct EvalCommand: ParsableCommand {
             let profiles = outputPath == nil ? [] : try profileOptions.load()
             let tokenized = try items.map { try TextEncoding.tokenizeChoiceItem($0, checkpoint: checkpoint) }
             var report = Report(tasks: tasks, items: items.count)
+            let pass = ForwardPass(model: checkpoint.model)
+            let (units, denseBaseline) = (pass.index.units, pass.denseCountsPerToken())
             loadSeconds += stopwatch.lap()
             var runSeconds = 0.0
             var results: (dense: EvaluationResult?, spiking: EvaluationResult?, schedule: TickSchedule?) = (nil, nil, nil)
@@ -136,7 +149,9 @@ public struct EvalCommand: ParsableCommand {
                 var progress = Progress(label: "eval dense", total: items.count, minimumTotal: 2)
                 results.dense = try evaluator.evaluate(tokenized, makeRunner: { DenseRunner(threads: execution.threads) },
                                                        progress: { progress.update($0) })
-                report.dense = results.dense.map(ModelScores.init)
+                report.dense = results.dense.map {
+                    ModelScores($0, units: units, denseBaseline: denseBaseline, spikingSites: [], timesteps: 1)
+                }
                 progress.finish()
                 runSeconds += stopwatch.lap()
             }
@@ -155,7 +170,9 @@ public struct EvalCommand: ParsableCommand {
                     runner.delivery = execution.delivery
                     return runner
                 }, progress: { progress.update($0) })
-                report.spiking = results.spiking.map(ModelScores.init)
+                report.spiking = results.spiking.map {
+                    ModelScores($0, units: units, denseBaseline: denseBaseline, spikingSites: placement.sites, timesteps: spiking.timesteps)
+                }
                 progress.finish()
                 runSeconds += stopwatch.lap()
                 report.timesteps = spiking.timesteps
@@ -182,9 +199,10 @@ public struct EvalCommand: ParsableCommand {
                                 items: (indices: indices, tokenized: tokenized, inFile: fileItems, inStudy: studyItems), profiles: profiles)
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                // The top-level NeuroBench block is the spiking model's when it ran, else the dense model's.
+                print(try JSONOutput.string(ConventionalJSON(
+                    report: report, marsim: MarsimProvenance(command: "eval", checkpoint_hash: checkpoint.identity().contentHash),
+                    neurobench: (report.spiking ?? report.dense)?.neurobench)))
             } else {
                 print(Self.table(report))
             }
@@ -201,7 +219,7 @@ public struct EvalCommand: ParsableCommand {
         var rows: [[String]] = []
         func row(_ name: String, _ s: ModelScores) -> [String] {
             [name, String(format: "%.4f", s.acc), String(format: "%.4f", s.acc_norm), String(format: "%.1f", s.spikes_per_token),
-             String(format: "%.0f", s.synaptic_ops_per_token), String(format: "%.0f", s.dense_macs_per_token)]
+             String(format: "%.0f", s.acs_per_token), String(format: "%.0f", s.macs_per_token)]
         }
         if let d = r.dense { rows.append(row("dense", d)) }
         if let s = r.spiking { rows.append(row("spiking", s)) }

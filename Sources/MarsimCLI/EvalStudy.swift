@@ -129,6 +129,9 @@ struct EvalResultsFile: Encodable {
         var items: Int
         var tokens: Int
         var spikes_per_token: Double
+        var acs_per_token: Double
+        var macs_per_token: Double
+        /// Deprecated spellings of `acs_per_token` and `macs_per_token`, kept one release.
         var synaptic_ops_per_token: Double
         var dense_macs_per_token: Double
         var timesteps: Int?
@@ -189,6 +192,7 @@ struct EvalResultsFile: Encodable {
             let n = Double(max(model.tokens, 1))
             return ModelBlock(acc: s.acc, acc_stderr: s.accStderr, acc_norm: s.accNorm, acc_norm_stderr: s.accNormStderr,
                               items: model.items.count, tokens: model.tokens, spikes_per_token: Double(total.spikes) / n,
+                              acs_per_token: Double(total.synapticOps) / n, macs_per_token: Double(total.denseMACs) / n,
                               synaptic_ops_per_token: Double(total.synapticOps) / n, dense_macs_per_token: Double(total.denseMACs) / n,
                               timesteps: spiking ? data.timesteps : nil, placement: spiking ? data.placement : nil,
                               threshold_source: spiking ? data.thresholdSource : nil,

@@ -71,8 +71,9 @@ public struct SimulateCommand: ParsableCommand {
             let loadSeconds = stopwatch.lap()
             // Every output is created (under a temporary name) before the first token runs, so a bad
             // path fails at once; the files at the given paths change only when the run ends.
+            let identity = checkpoint.identity()
             let traceWriter = try RunRecord.openWriter(traceOptions, metadata: simulator.runMetadata(
-                checkpoint: checkpoint.identity(), tokens: tokens.ids))
+                checkpoint: identity, tokens: tokens.ids))
             let logitsWriter: SafetensorsMatrixWriter?
             do {
                 logitsWriter = try saveLogits.map {
@@ -115,7 +116,8 @@ public struct SimulateCommand: ParsableCommand {
             let report = SimulationReport(summary: summary, settings: settings, checkpoint: checkpoint.directory.path,
                                           architecture: checkpoint.architecture, thresholdSource: thresholds.source,
                                           denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace,
-                                          timing: RunTiming(load: loadSeconds, run: runSeconds, tokens: summary.tokens))
+                                          timing: RunTiming(load: loadSeconds, run: runSeconds, tokens: summary.tokens),
+                                          checkpointHash: identity.contentHash)
             print(json ? try report.json() : report.table())
             if report.non_finite_logit_tokens > 0 {
                 note("warning: non-finite logits at \(report.non_finite_logit_tokens) of \(summary.tokens) tokens: fidelity is undefined")

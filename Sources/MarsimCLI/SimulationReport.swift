@@ -45,14 +45,23 @@ struct SimulationReport: Encodable {
     var spikes: Int
     var spikes_positive: Int
     var spikes_negative: Int
-    var synaptic_ops: Int
-    var dense_macs: Int
+    /// Accumulates of the spiking sites (counter `acs`).
+    var acs: Int
+    /// Multiply-accumulates left in the run: non-spiking projections, conv, scan (counter `macs`).
+    var macs: Int
     var neuron_updates: Int
     var firing_rate: Double
     var spikes_per_token: Double
+    var acs_per_token: Double
+    var macs_per_token: Double
+    var dense_baseline_macs_per_token: Int
+    /// Mean KL(dense ‖ spiking) over the tokens, nats (the trace's per-token `kl_nats`).
+    var mean_kl_nats: Double?
+    /// Deprecated spellings of `acs`, `macs`, their per-token values and `mean_kl_nats`, kept one release.
+    var synaptic_ops: Int
+    var dense_macs: Int
     var synaptic_ops_per_token: Double
     var dense_macs_per_token: Double
-    var dense_baseline_macs_per_token: Int
     var kl_mean: Double?
     var top1_agreement: Double?
     /// Tokens whose logits were not all finite; when above 0, KL, top-1 and bits/byte are null.
@@ -66,10 +75,19 @@ struct SimulationReport: Encodable {
     var breakdown: [UnitRow]
     /// Wall-clock load and run time (JSON only).
     var timing: RunTiming?
+    /// Which marsim, command and checkpoint (docs/DESIGN.md §6).
+    var marsim: MarsimProvenance
+    /// NeuroBench's workload metrics per token (docs/DESIGN.md §6).
+    var neurobench: NeuroBenchMetrics
 
     init(summary: SimulationSummary, settings: SimulationSettings, checkpoint: String, architecture: String,
-         thresholdSource: String, denseBaseline: [ActivityCounts], trace: String?, timing: RunTiming? = nil) {
+         thresholdSource: String, denseBaseline: [ActivityCounts], trace: String?, timing: RunTiming? = nil,
+         checkpointHash: String) {
         self.timing = timing
+        marsim = MarsimProvenance(command: "simulate", checkpoint_hash: checkpointHash)
+        neurobench = NeuroBenchMetrics(units: summary.units, totals: summary.countsPerUnit, denseBaseline: denseBaseline,
+                                       tokens: summary.tokens, spikingSites: settings.mode == .dense ? [] : settings.spikingSites,
+                                       timesteps: settings.parameters.timesteps)
         chunk = settings.chunk
         let total = summary.total
         let n = Double(max(summary.tokens, 1))
@@ -87,18 +105,23 @@ struct SimulationReport: Encodable {
         spikes = total.spikes
         spikes_positive = total.spikesPositive
         spikes_negative = total.spikesNegative
-        synaptic_ops = total.synapticOps
-        dense_macs = total.denseMACs
+        acs = total.synapticOps
+        macs = total.denseMACs
         neuron_updates = total.neuronUpdates
         firing_rate = summary.firingRate
         spikes_per_token = Double(total.spikes) / n
-        synaptic_ops_per_token = Double(total.synapticOps) / n
-        dense_macs_per_token = Double(total.denseMACs) / n
+        acs_per_token = Double(total.synapticOps) / n
+        macs_per_token = Double(total.denseMACs) / n
+        synaptic_ops = acs
+        dense_macs = macs
+        synaptic_ops_per_token = acs_per_token
+        dense_macs_per_token = macs_per_token
         dense_baseline_macs_per_token = denseBaseline.reduce(0) { $0 + $1.denseMACs }
         non_finite_logit_tokens = summary.nonFiniteTokens
         first_non_finite_token = summary.firstNonFiniteToken
         let defined = non_finite_logit_tokens == 0
-        kl_mean = defined ? summary.klMean : nil
+        mean_kl_nats = defined ? summary.klMean : nil
+        kl_mean = mean_kl_nats
         top1_agreement = defined ? summary.top1Agreement : nil
         bits_per_byte_dense = defined ? summary.bitsPerByte(spiking: false) : nil
         bits_per_byte_spiking = defined ? summary.bitsPerByte(spiking: true) : nil
@@ -109,12 +132,7 @@ struct SimulationReport: Encodable {
         }
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try JSONOutput.string(self) }
 
     /// A readable summary and a per-site table.
     func table() -> String {
@@ -125,13 +143,13 @@ struct SimulationReport: Encodable {
         if mode == "spiking" { lines.append("thresholds   \(threshold_source)") }
         lines.append("tokens       \(tokens)")
         lines.append("")
-        lines.append("per token    spikes \(fmt(spikes_per_token, 1))   ACs \(fmt(synaptic_ops_per_token, 0))   MACs \(fmt(dense_macs_per_token, 0)) (dense model: \(dense_baseline_macs_per_token))")
+        lines.append("per token    spikes \(fmt(spikes_per_token, 1))   ACs \(fmt(acs_per_token, 0))   MACs \(fmt(macs_per_token, 0)) (dense model: \(dense_baseline_macs_per_token))")
         lines.append("firing rate  \(fmt(firing_rate * 100, 2))% of \(neuron_updates) neuron updates")
         if non_finite_logit_tokens > 0 {
             lines.append("fidelity     UNDEFINED: non-finite logits (NaN or ±inf) at \(non_finite_logit_tokens) of \(tokens) tokens, "
                          + "first at position \(first_non_finite_token ?? 0); KL, top-1 and bits/byte cannot be computed")
         } else {
-            lines.append("fidelity     KL(dense‖spiking) \(fmt(kl_mean, 4)) nats   top-1 agreement \(fmt(top1_agreement.map { $0 * 100 }, 1))%")
+            lines.append("fidelity     KL(dense‖spiking) \(fmt(mean_kl_nats, 4)) nats   top-1 agreement \(fmt(top1_agreement.map { $0 * 100 }, 1))%")
         }
         if bits_per_byte_dense != nil {
             lines.append("bits/byte    dense \(fmt(bits_per_byte_dense))   spiking \(fmt(bits_per_byte_spiking))")

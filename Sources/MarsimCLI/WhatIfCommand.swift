@@ -24,7 +24,8 @@ public struct WhatIfCommand: ParsableCommand {
 
         Writes OUT/results.csv (one row per configuration × profile), OUT/energy-vs-fidelity-PROFILE.svg \
         (J/token against bits per byte or KL, dense marked), and OUT/breakdown-PROFILE.svg (stacked \
-        J/token by cost kind per configuration).
+        J/token by cost kind per configuration). --json prints the same rows, the split and the paths \
+        as one JSON object.
 
         Example:
           marsim whatif --text-file checkpoints/tiny-llamba-bytes/heldout.txt --limit 64 \\
@@ -93,6 +94,9 @@ public struct WhatIfCommand: ParsableCommand {
 
     @Flag(help: "Write into a non-empty --out folder, replacing files of the same names (others are left alone).")
     var overwrite = false
+
+    @Flag(help: "Print one JSON object summarising the study (rows per configuration × profile, the split, the files written) instead of the tables.")
+    var json = false
 
     @OptionGroup var sharding: ShardOptions
 
@@ -324,9 +328,16 @@ public struct WhatIfCommand: ParsableCommand {
                                        caption: caption)
             return
         }
-        try WhatIfOutput(dense: dense!, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
-                         caption: caption).write()
-        print(splitLine)
+        let output = WhatIfOutput(dense: dense!, rows: rows, profiles: profiles.map(\.name), profileFiles: profileFiles, out: outURL,
+                                  caption: caption)
+        try output.write(printTables: !json)
+        if json {
+            print(try JSONOutput.string(output.json(
+                marsim: MarsimProvenance(command: "whatif", checkpoint_hash: checkpoint.identity().contentHash),
+                split: split, splitOverlaps: overlaps)))
+        } else {
+            print(splitLine)
+        }
         if interrupted {
             note("interrupted: \(rows.count) of \(configurations.count) configurations finished and are in the results; "
                  + "the trace of the one running is kept, marked incomplete")
@@ -369,7 +380,9 @@ public struct WhatIfCommand: ParsableCommand {
         let reader = try TraceReader(path: path)
         let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
                                   chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
-        return Row(configuration: nil, summary: WhatIfSummary(summary), trace: path,
+        let spikingSites = settings.mode == .dense ? [] : settings.spikingSites
+        return Row(configuration: nil, summary: WhatIfSummary(summary, denseBaseline: simulator.denseBaseline(), spikingSites: spikingSites,
+                                                              timesteps: settings.parameters.timesteps), trace: path,
                    reports: try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) },
                    phases: try profiles.map { try EnergyModel.phases(profile: $0, inputs: inputs) })
     }

@@ -15,7 +15,10 @@ struct WhatIfOutput {
     /// Provenance printed under every plot (marsim, checkpoint, text, calibration); the profile is added per plot.
     var caption: String? = nil
 
-    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,kl_mean,top1_agreement,spikes_per_token,firing_rate,synaptic_ops_per_token,dense_macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron,quantized_baseline_joules_per_token,quantized_ratio,break_even_firing_rate,quantized_break_even_firing_rate,joules_per_token_p5,joules_per_token_p95"
+    /// `configuration` is the name (file names, e.g. `T1-mixer-x1.0`), `label` the same configuration
+    /// as the screen and plots show it (`T=1 mixer`); the last three columns are deprecated spellings
+    /// of `mean_kl_nats`, `acs_per_token` and `macs_per_token`, kept one release.
+    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,mean_kl_nats,top1_agreement,spikes_per_token,firing_rate,acs_per_token,macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron,label,quantized_baseline_joules_per_token,quantized_ratio,break_even_firing_rate,quantized_break_even_firing_rate,joules_per_token_p5,joules_per_token_p95,kl_mean,synaptic_ops_per_token,dense_macs_per_token"
 
     /// Cost kinds grouped for the stacked bars.
     static let segments: [(String, [CostKind])] = [
@@ -28,44 +31,40 @@ struct WhatIfOutput {
     var usesBitsPerByte: Bool { dense.summary.bitsPerByte(spiking: false) != nil }
 
     /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`).
-    func write() throws {
+    /// The files `write` writes, relative paths under `out` first.
+    var writtenFiles: [String] {
+        ["results.csv"] + profileFiles.flatMap { ["energy-vs-fidelity-\($0).svg", "breakdown-\($0).svg"] }
+    }
+
+    func write(printTables: Bool = true) throws {
         try AtomicOutputFile.write(csv(), to: out.appendingPathComponent("results.csv").path, label: "results file")
         for (p, file) in profileFiles.enumerated() {
             try scatter(profileIndex: p).writeSafely(to: out.appendingPathComponent("energy-vs-fidelity-\(file).svg").path)
             try breakdown(profileIndex: p).writeSafely(to: out.appendingPathComponent("breakdown-\(file).svg").path)
         }
-        print(table())
+        if printTables { print(table()) }
         note("wrote \(out.path)/results.csv, energy-vs-fidelity-*.svg, breakdown-*.svg and traces/")
     }
 
-    private func label(_ row: WhatIfCommand.Row) -> String {
-        guard let c = row.configuration else { return "dense" }
-        return (c.neuron == ATMNModel.name ? "" : c.neuron + " ") + "T=\(c.timesteps) \(c.placement)" + (c.scale == 1 ? "" : " ×\(c.scale)")
+    private func label(_ row: WhatIfCommand.Row) -> String { WhatIfResultRow.label(row.configuration) }
+
+    /// One result per configuration × profile, dense first: what results.csv and `--json` list.
+    var resultRows: [WhatIfResultRow] {
+        ([dense] + rows).flatMap { row in
+            row.reports.indices.map { WhatIfResultRow(row, profile: $0) }
+        }
     }
 
     private func csv() -> String {
-        var lines = [Self.csvHeader]
-        for row in [dense] + rows {
-            let s = row.summary, n = Double(max(s.tokens, 1)), total = s.total
-            for (k, r) in row.reports.enumerated() {
-                let c = row.configuration
-                let prefill = row.phases.indices.contains(k) ? row.phases[k].prefill : nil
-                let fields: [String] = [
-                    c?.name ?? "dense", c.map { String($0.timesteps) } ?? "", c?.placement ?? "none", c.map { "\($0.scale)" } ?? "",
-                    r.profile.name, "\(r.joulesPerToken)", "\(r.denseBaselineJoulesPerToken)", r.ratio.map { "\($0)" } ?? "",
-                    "\(r.latencySecondsPerToken)", s.bitsPerByte(spiking: false).map { "\($0)" } ?? "",
-                    s.bitsPerByte(spiking: true).map { "\($0)" } ?? "", "\(s.klMean)", "\(s.top1Agreement)",
-                    "\(Double(total.spikes) / n)", "\(s.firingRate)", "\(Double(total.synapticOps) / n)", "\(Double(total.denseMACs) / n)", row.trace,
-                    prefill.map { "\($0.joulesPerToken)" } ?? "", prefill.map { "\($0.denseBaselineJoulesPerToken)" } ?? "",
-                    prefill?.ratio.map { "\($0)" } ?? "", c?.neuron ?? "",
-                    "\(r.quantizedBaselineJoulesPerToken)", r.quantizedRatio.map { "\($0)" } ?? "",
-                    r.breakEvenFiringRate.map { "\($0)" } ?? "", r.quantizedBreakEvenFiringRate.map { "\($0)" } ?? "",
-                    "\(r.joulesPerTokenInterval[0])", "\(r.joulesPerTokenInterval[1])",
-                ]
-                lines.append(fields.map(EnergyReport.csvField).joined(separator: ","))
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
+        ([Self.csvHeader] + resultRows.map { $0.csvLine }).joined(separator: "\n") + "\n"
+    }
+
+    /// The study as one JSON object (`whatif --json`).
+    func json(marsim: MarsimProvenance, split: String, splitOverlaps: Bool) -> ConventionalJSON<WhatIfJSON> {
+        ConventionalJSON(report: WhatIfJSON(tokens: dense.summary.tokens, split: split, split_overlaps: splitOverlaps,
+                                            rows: resultRows, out: out.path, files: writtenFiles,
+                                            traces: ([dense] + rows).map(\.trace)),
+                         marsim: marsim, neurobench: dense.summary.neurobench)
     }
 
     func table() -> String {

@@ -14,8 +14,13 @@ struct WhatIfSummary: Codable, Equatable {
     var top1Agreement: Double
     var bitsPerByteDense: Double?
     var bitsPerByteSpiking: Double?
+    /// NeuroBench's workload metrics per token (nil in shard files written before it existed).
+    var neurobench: NeuroBenchMetrics?
 
-    init(_ s: SimulationSummary) {
+    /// - denseBaseline, spikingSites, timesteps: what `NeuroBenchMetrics` needs beside the counts.
+    init(_ s: SimulationSummary, denseBaseline: [ActivityCounts], spikingSites: [AccountingUnit], timesteps: Int) {
+        neurobench = NeuroBenchMetrics(units: s.units, totals: s.countsPerUnit, denseBaseline: denseBaseline, tokens: s.tokens,
+                                       spikingSites: spikingSites, timesteps: timesteps)
         tokens = s.tokens
         total = s.total
         firingRate = s.firingRate

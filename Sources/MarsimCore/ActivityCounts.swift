@@ -24,6 +24,9 @@ public struct ActivityCounts: Sendable, Equatable, Hashable, Codable {
     public var recurrentStateWritten: Int = 0
     /// Payload bits the events carried (events × the neuron model's bits per event).
     public var spikePayloadBits: Int = 0
+    /// NeuroBench's `membrane_updates` (one token = one sample): every neuron at tick 0, then at
+    /// each later tick the neurons whose membrane after the tick differs from before it.
+    public var membraneUpdates: Int = 0
 
     public init() {}
 
@@ -68,12 +71,18 @@ public struct ActivityCounts: Sendable, Equatable, Hashable, Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         for counter in Counter.all {
-            self[keyPath: counter.field] = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: counter.name)) ?? 0
+            let value = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: counter.name))
+                ?? counter.formerName.flatMap { try? container.decodeIfPresent(Int.self, forKey: Key(stringValue: $0)) }
+            self[keyPath: counter.field] = value ?? 0
         }
     }
 
+    /// Every counter under its name, and a renamed one also under its former name (deprecated, one release).
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
-        for counter in Counter.all { try container.encode(self[keyPath: counter.field], forKey: Key(stringValue: counter.name)) }
+        for counter in Counter.all {
+            try container.encode(self[keyPath: counter.field], forKey: Key(stringValue: counter.name))
+            if let former = counter.formerName { try container.encode(self[keyPath: counter.field], forKey: Key(stringValue: former)) }
+        }
     }
 }

@@ -14,21 +14,32 @@ public struct Counter: Sendable {
     public let unit: String
     /// The `ActivityCounts` field it is stored in.
     public nonisolated(unsafe) let field: WritableKeyPath<ActivityCounts, Int>
+    /// The name this counter had before a rename (0.x: `synaptic_ops` → `acs`, `dense_macs` → `macs`):
+    /// files that use it still read, and JSON writes it beside the new name for one release
+    /// (README "Deprecated names").
+    public let formerName: String?
 
-    public init(_ name: String, _ field: WritableKeyPath<ActivityCounts, Int>, unit: String, _ meaning: String) {
+    public init(_ name: String, _ field: WritableKeyPath<ActivityCounts, Int>, unit: String, formerName: String? = nil,
+                _ meaning: String) {
         self.name = name
         self.field = field
         self.unit = unit
+        self.formerName = formerName
         self.meaning = meaning
     }
+
+    /// Whether `candidate` names this counter, by its name or its former name.
+    public func isNamed(_ candidate: String) -> Bool { candidate == name || candidate == formerName }
 
     /// Every counter, in the order traces, JSON and CSV list them (counting conventions: README "Accounting").
     public static let all: [Counter] = [
         Counter("spikes_positive", \.spikesPositive, unit: "events", "events with a positive payload"),
         Counter("spikes_negative", \.spikesNegative, unit: "events", "events with a negative payload"),
-        Counter("synaptic_ops", \.synapticOps, unit: "ops", "accumulates: one per (event × fan-out), ACs"),
+        Counter("acs", \.synapticOps, unit: "ops", formerName: "synaptic_ops",
+                "accumulates (ACs) of the spiking sites: one per (event × fan-out)"),
         Counter("neuron_updates", \.neuronUpdates, unit: "ops", "membrane steps: neurons × ticks"),
-        Counter("dense_macs", \.denseMACs, unit: "ops", "multiply-accumulates that stay dense (non-spiking projections, conv, scan …)"),
+        Counter("macs", \.denseMACs, unit: "ops", formerName: "dense_macs",
+                "multiply-accumulates left in the run (non-spiking projections, conv, scan …)"),
         Counter("elementwise_adds", \.elementwiseAdds, unit: "ops", "element-wise additions (biases, residuals …)"),
         Counter("elementwise_muls", \.elementwiseMuls, unit: "ops", "element-wise multiplications"),
         Counter("elementwise_nonlinear", \.elementwiseNonlinear, unit: "ops", "exp, log, softplus, silu, rsqrt, division"),
@@ -39,6 +50,8 @@ public struct Counter: Sendable {
         Counter("recurrent_state_read", \.recurrentStateRead, unit: "elements", "conv window and SSM state elements read"),
         Counter("recurrent_state_written", \.recurrentStateWritten, unit: "elements", "conv window and SSM state elements written"),
         Counter("spike_payload_bits", \.spikePayloadBits, unit: "bits", "payload bits the events carried (events × bits per event)"),
+        Counter("membrane_updates", \.membraneUpdates, unit: "ops",
+                "NeuroBench membrane updates: fan-in at tick 0, then the neurons whose membrane changed at each later tick"),
     ]
 
     /// The counters as a Markdown table (name, unit, meaning): what docs/PROFILES.md shows.
@@ -48,10 +61,11 @@ public struct Counter: Sendable {
     }
 
     /// The counter named `name`, or nil.
-    public static func named(_ name: String) -> Counter? { all.first { $0.name == name } }
+    public static func named(_ name: String) -> Counter? { all.first { $0.isNamed(name) } }
 
     /// How a counter absent from an older trace is rebuilt from the ones present and the run's
-    /// neuron model; counters not listed here read as 0.
+    /// neuron model; counters not listed here read as 0. (`membrane_updates` needs the membranes
+    /// themselves: readers report it as unknown for files without it, `TraceReader.stores(counter:)`.)
     public static func derivedWhenAbsent(_ name: String, _ counts: ActivityCounts, _ neuron: NeuronRecord) -> Int? {
         switch name {
         case "spike_payload_bits": return counts.spikes * neuron.payloadBits

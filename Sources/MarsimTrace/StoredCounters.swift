@@ -10,11 +10,21 @@ struct StoredCounters {
 
     init(fileFields: [String]) {
         self.fileFields = fileFields
-        columns = Counter.all.map { fileFields.firstIndex(of: $0.name) }
+        columns = Counter.all.map { counter in
+            fileFields.firstIndex(of: counter.name) ?? fileFields.firstIndex { counter.isNamed($0) }
+        }
     }
 
     /// The counters the file stores, in `Counter.all` order.
     var present: [Counter] { zip(Counter.all, columns).compactMap { $1 == nil ? nil : $0 } }
+
+    /// The name `counter` has in the file (its former name in a file written before a rename).
+    func fileName(of counter: Counter) -> String {
+        Counter.all.firstIndex { $0.name == counter.name }.flatMap { columns[$0] }.map { fileFields[$0] } ?? counter.name
+    }
+
+    /// Whether the file stores the counter named `name`.
+    func stores(_ name: String) -> Bool { present.contains { $0.isNamed(name) } }
 
     /// Counts from one row of the file's values (in `fileFields` order), absent counters rebuilt.
     func counts(fileRow: (Int) -> Int, neuron: NeuronRecord) -> ActivityCounts {

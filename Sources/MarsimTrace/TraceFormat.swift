@@ -1,9 +1,10 @@
 import MarsimCore
 import MarsimHDF5
 
-/// The marsim trace file format, version 1.2 (1.0 plus `tokens/chunk_length` and
+/// The marsim trace file format, version 1.3 (1.0 plus `tokens/chunk_length` and
 /// `tokens/weights_read_shared` in 1.1; plus `/marsim/neuron` and the counter `spike_payload_bits` in
-/// 1.2; readers read 1.0 and 1.1 files too, as ATMN runs): one HDF5 file per run, readable as a SONATA spike
+/// 1.2; in 1.3 the counter `membrane_updates`, and `synaptic_ops`/`dense_macs` renamed `acs`/`macs`;
+/// readers read 1.0 to 1.2 files too, 1.0 and 1.1 as ATMN runs, the old counter names by `Counter.formerName`): one HDF5 file per run, readable as a SONATA spike
 /// file by third-party tools (libsonata's `SpikeReader`, bmtk) and self-sufficient for costing:
 /// the energy model needs nothing but the trace.
 ///
@@ -120,7 +121,7 @@ public enum TraceFormat {
     /// SONATA spike-file version, root attribute `version`.
     public static let sonataVersion: [UInt32] = [0, 1]
     /// This layout's version, attribute `/marsim@format_version`: [major, minor].
-    public static let formatVersion: [UInt32] = [1, 2]
+    public static let formatVersion: [UInt32] = [1, 3]
     /// The members of SONATA's `sorting` enum.
     public static let sortingMembers: [(name: String, value: UInt8)] = [("none", 0), ("by_id", 1), ("by_time", 2)]
 

@@ -149,13 +149,13 @@ public final class TraceReader {
                                   path: path, object: TraceFormat.counts)
         let tables = try hdf5 {
             try present.map { counter in
-                try access.file.openDataset(TraceFormat.counter(counter.name)).read(as: Int64.self, rows: tokens)
+                try access.file.openDataset(TraceFormat.counter(storedCounters.fileName(of: counter))).read(as: Int64.self, rows: tokens)
             }
         }
         for (f, table) in tables.enumerated() {
             if let bad = table.firstIndex(where: { $0 < 0 }) {
                 throw TraceError.inconsistent(path: path, reason:
-                    "\(TraceFormat.counter(present[f].name)) is negative (\(table[bad])) at token \(tokens.lowerBound + bad / max(1, unitCount))")
+                    "\(TraceFormat.counter(storedCounters.fileName(of: present[f]))) is negative (\(table[bad])) at token \(tokens.lowerBound + bad / max(1, unitCount))")
             }
         }
         // Tables are in `present` order; `StoredCounters` maps them back and rebuilds the absent ones.
@@ -201,6 +201,10 @@ public final class TraceReader {
         }
         return (0..<tokens.count).map { k in (0..<unitCount).map { Int(table[k * unitCount + $0]) } }
     }
+
+    /// Whether the file stores the counter named `name` (a file written before the counter existed
+    /// does not: its values are rebuilt by `Counter.derivedWhenAbsent`, else read as 0).
+    public func stores(counter name: String) -> Bool { storedCounters.stores(name) }
 
     /// Counters per unit summed over every token, read in blocks so memory stays small.
     ///
@@ -380,8 +384,9 @@ public final class TraceReader {
         if level == .events && !metadata.spikingSites.isEmpty {
             try check(TraceFormat.tokenColumn("event_counts"), UInt64.self, width: metadata.spikingSites.count)
         }
-        for counter in StoredCounters(fileFields: try access.strings(TraceFormat.counterFields)).present {
-            try check(TraceFormat.counter(counter.name), Int64.self, width: metadata.units.count)
+        let stored = StoredCounters(fileFields: try access.strings(TraceFormat.counterFields))
+        for counter in stored.present {
+            try check(TraceFormat.counter(stored.fileName(of: counter)), Int64.self, width: metadata.units.count)
         }
         // Format 1.1 (absent from 1.0 files): checked when present.
         if try access.exists(TraceFormat.tokenColumn("chunk_length")) {

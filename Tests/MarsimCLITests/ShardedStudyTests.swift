@@ -59,7 +59,7 @@ import Testing
         // Traces: virtual datasets over the shards' files, reading the same values as the unsharded run's.
         for name in ["dense", "T1-mixer-x1.0", "T1-all-x1.0", "T2-mixer-x1.0", "T2-all-x1.0"] {
             let mergedPath = root + "/merged/traces/\(name).h5"
-            #expect(try H5File(opening: mergedPath).openDataset("/marsim/counts/synaptic_ops").storageLayout() == .virtual)
+            #expect(try H5File(opening: mergedPath).openDataset("/marsim/counts/acs").storageLayout() == .virtual)
             let a = try TraceReader(path: root + "/full/traces/\(name).h5"), b = try TraceReader(path: mergedPath)
             #expect(try a.counts() == b.counts(), "\(name)")
             #expect(try a.fidelity() == b.fidelity(), "\(name)")

@@ -25,7 +25,10 @@ struct DeclarationTableTests {
         #expect(c.fields == Counter.all.indices.map { 1000 + $0 })
         #expect(Set(Counter.all.map(\.name)).count == Counter.all.count)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Int]
-        #expect(json == Dictionary(uniqueKeysWithValues: Counter.all.enumerated().map { ($1.name, 1000 + $0) }))
+        // Renamed counters are also written under their former names (deprecated, one release).
+        #expect(json == Dictionary(uniqueKeysWithValues: Counter.all.enumerated().flatMap { k, counter in
+            [(counter.name, 1000 + k)] + (counter.formerName.map { [($0, 1000 + k)] } ?? [])
+        }))
         #expect(try JSONDecoder().decode(ActivityCounts.self, from: JSONEncoder().encode(c)) == c)
     }
 
@@ -45,8 +48,9 @@ struct DeclarationTableTests {
                         Double(counts.neuronStateRead + counts.neuronStateWritten) * 20e-12 / 2))
         #expect(CostKind.staticPower.joules(counts, prices) == 0)
         #expect(prices.memoryLevel(of: .weights) == "dram" && prices.memoryLevel(of: .ac) == nil)
-        // Every counter but the spikes' signs and payload is priced by exactly one kind.
+        // Every counter is priced by a kind, but `membrane_updates`: NeuroBench's metric, reported, not
+        // priced (the membrane steps are priced through `neuron_updates`).
         let priced = CostKind.allCases.flatMap { $0.declaration.terms.map(\.counter.name) }
-        #expect(Set(priced) == Set(Counter.all.map(\.name)))
+        #expect(Set(priced) == Set(Counter.all.map(\.name)).subtracting(["membrane_updates"]))
     }
 }

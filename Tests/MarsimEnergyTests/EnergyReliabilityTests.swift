@@ -17,7 +17,7 @@ struct EnergyReliabilityTests {
     @Test func countSumsThatOverflowAreErrors() throws {
         var huge = TinyRun.counts
         huge[0][1].denseMACs = .max - 10
-        #expect(throws: EnergyError.countOverflow(what: "dense_macs (run)")) { _ = try Self.report(counts: huge) }
+        #expect(throws: EnergyError.countOverflow(what: "macs (run)")) { _ = try Self.report(counts: huge) }
         var spikes = TinyRun.counts
         spikes[0][0].spikesPositive = .max / 2 + 1
         spikes[0][0].spikesNegative = .max / 2 + 1

@@ -60,12 +60,17 @@ struct AccountingTests {
                     let (fanIn, fanOut) = s.projectionSize(unit.kind)!
                     if placement.sites.contains(unit) {
                         let x = spy.inputs[unit]!, v = thresholds.values[unit]!
-                        var plus = 0, minus = 0
+                        var plus = 0, minus = 0, later = 0
                         for i in 0..<fanIn {
-                            for spike in ATMNNeuron.spikeTrain(input: x[i], threshold: v[i], parameters: p) {
+                            let train = ATMNNeuron.spikeTrain(input: x[i], threshold: v[i], parameters: p)
+                            for spike in train {
                                 if spike > 0 { plus += 1 } else if spike < 0 { minus += 1 }
                             }
+                            later += train.dropFirst().filter { $0 != 0 }.count
                         }
+                        // NeuroBench's membrane updates: every neuron at tick 0; after it, with tau = 1, an
+                        // ATMN membrane changes exactly when the neuron fires (u_t = u_{t−1} − s_t·V).
+                        e.membraneUpdates = fanIn + later
                         e.spikesPositive = plus; e.spikesNegative = minus; e.spikePayloadBits = plus + minus  // ATMN: one sign bit per event
                         e.synapticOps = (plus + minus) * fanOut
                         e.neuronUpdates = fanIn * T; e.neuronStateRead = fanIn * T; e.neuronStateWritten = fanIn * T

@@ -157,20 +157,45 @@ struct NeuronModelTests {
         }
     }
 
+    /// NeuroBench's MembraneUpdates per token, worked by hand (V = 1): every neuron at tick 0, then
+    /// the neurons whose membrane after a tick differs from before it.
+    static let membraneCases: [(NeuronParameters, [Float], Int)] = [
+        // atmn, tau 1: 2.5 → u 1.5, 0.5, 0.5, 0.5 (changes at t 1 only, where it fires); 0.5 → u 0.5 throughout.
+        (p("atmn", T: 4), [Float(2.5), 0.5], 1 + 1 + 1),
+        // atmn, tau 2: 2.5 → u 1.5, 0.75, 0.375 (the leak changes it every tick); 0 stays 0.
+        (p("atmn", T: 3, tau: 2), [2.5, 0], 1 + 2 + 1),
+        // lif, subtract: 3.5 → u 0.875, 0.75, 0.625, 0.5 (changes every tick); 0 stays 0.
+        (p("lif", T: 4), [3.5, 0], 1 + 3 + 1),
+        // lif, reset to zero: 1.5 → current 0.5: u 0.5, then h 1.0 fires → 0, then 0.5 (changes twice).
+        (p("lif", T: 3, reset: .zero), [1.5], 1 + 2),
+        // binary: −3 never fires, u stays −3; 3 → u 2, 1, 0 (fires every tick).
+        (p("binary", T: 3), [-3, 3], 1 + 1 + 2),
+    ]
+
+    @Test("encode returns NeuroBench's membrane updates, hand-checked per model", arguments: membraneCases)
+    func membraneUpdates(_ parameters: NeuronParameters, _ input: [Float], _ expected: Int) throws {
+        let model = try NeuronRegistry.make(parameters)
+        var events = SiteSpikes(site: 0)
+        var membrane = [Float](repeating: .nan, count: input.count)
+        let v = [Float](repeating: 1, count: input.count)
+        #expect(model.encode(events: &events, membrane: &membrane, input: input, thresholds: v, count: input.count) == expected)
+    }
+
     @Test("counts per token: spikes by sign, payload bits = events × bits per event")
     func counts() throws {
         let events = SiteSpikes(site: 0, channels: [0, 3, 5], ticks: [0, 0, 1], polarity: [5, -7, 2])
         let graded = try NeuronRegistry.make(Self.p("graded", T: 2, bits: 4))
-        let c = graded.counts(events: events, fanIn: 8, fanOut: 10, hasBias: true)
+        let c = graded.counts(events: events, fanIn: 8, fanOut: 10, hasBias: true, membraneUpdates: 9)
         #expect(c.spikesPositive == 2 && c.spikesNegative == 1)
         #expect(c.spikePayloadBits == 3 * 4)
         #expect(c.synapticOps == 30)
         #expect(c.neuronUpdates == 16 && c.neuronStateRead == 16 && c.neuronStateWritten == 16)
         #expect(c.weightsRead == 30 + 8 + 10)
         #expect(c.elementwiseAdds == 10)
+        #expect(c.membraneUpdates == 9)
         let binary = try NeuronRegistry.make(Self.p("binary", T: 2))
         #expect(binary.counts(events: SiteSpikes(site: 0, channels: [1], ticks: [0], polarity: [1]), fanIn: 4, fanOut: 3,
-                              hasBias: false).spikePayloadBits == 0)
+                              hasBias: false, membraneUpdates: 4).spikePayloadBits == 0)
         #expect(try NeuronRegistry.make(Self.p("atmn", T: 2)).payloadBits == 1)
     }
 

@@ -103,10 +103,10 @@ extension TraceTests {
                 let path = directory + "/t.h5"
                 try Self.writeTrace(path)
                 try TraceSurgery.edit(path) { file in
-                    try file.removeMember("/marsim/counts/dense_macs")
-                    try file.createDataset("/marsim/counts/dense_macs", values: [Int64](repeating: 0, count: 20 * 3), shape: [20, 3])
+                    try file.removeMember("/marsim/counts/macs")
+                    try file.createDataset("/marsim/counts/macs", values: [Int64](repeating: 0, count: 20 * 3), shape: [20, 3])
                 }
-                Self.expectOpenFails(path, mentioning: "/marsim/counts/dense_macs has shape [20, 3]")
+                Self.expectOpenFails(path, mentioning: "/marsim/counts/macs has shape [20, 3]")
             }
         }
 

@@ -101,7 +101,7 @@ extension TraceTests {
             try withTemporaryDirectory { directory in
                 let huge = try Self.trace(directory, "huge", level: .counts)
                 try TraceSurgery.edit(huge) { file in
-                    let macs = try file.openDataset("marsim/counts/dense_macs")
+                    let macs = try file.openDataset("marsim/counts/macs")
                     try macs.write([Int64](repeating: .max / 3, count: try macs.dataspace().elementCount()))
                 }
                 Self.expectRefused(huge, "does not fit in 64 bits")

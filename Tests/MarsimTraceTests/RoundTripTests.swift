@@ -21,7 +21,7 @@ extension TraceTests {
                 #expect(reader.isComplete)
                 #expect(reader.level == .events)
                 #expect(reader.tokensWritten == 40)
-                #expect(reader.formatVersion == TraceFormat.formatVersion && TraceFormat.formatVersion == [1, 2])
+                #expect(reader.formatVersion == TraceFormat.formatVersion && TraceFormat.formatVersion == [1, 3])
                 #expect(reader.populations == run.metadata.spikingSites.map(\.name))
                 #expect(try reader.positions() == Array(0..<40))
                 #expect(try reader.tokenIDs() == tokens.map(\.tokenID))

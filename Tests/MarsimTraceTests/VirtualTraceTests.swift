@@ -23,7 +23,7 @@ struct VirtualTraceTests {
             try H5VirtualMirror.create(at: dir + "/merged/t.h5", mirroring: dir + "/shard/t.h5", sourceName: "../shard/t.h5")
             let original = try TraceReader(path: dir + "/shard/t.h5")
             let merged = try TraceReader(path: dir + "/merged/t.h5")
-            #expect(try H5File(opening: dir + "/merged/t.h5").openDataset("/marsim/counts/synaptic_ops").storageLayout() == .virtual)
+            #expect(try H5File(opening: dir + "/merged/t.h5").openDataset("/marsim/counts/acs").storageLayout() == .virtual)
             #expect(merged.metadata == original.metadata)
             #expect(merged.isComplete && merged.tokensWritten == 40 && merged.level == level)
             #expect(try merged.counts() == original.counts())

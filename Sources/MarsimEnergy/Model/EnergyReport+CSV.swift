@@ -9,11 +9,12 @@ extension EnergyReport {
     public static let breakdownCSVHeader = "series,unit,layer,unit_kind,cost_kind,memory_level,joules_per_token"
 
     /// One row per (series, unit, cost kind): `series` is `spiking` (the run) or `dense` (the baseline);
-    /// `layer`, `unit_kind` and `memory_level` are empty where they do not apply.
-    public func breakdownCSV() -> String {
+    /// `layer`, `unit_kind` and `memory_level` are empty where they do not apply. With
+    /// `includeZeroRows` false, rows of 0 J/token (a unit that never does that kind of work) are left out.
+    public func breakdownCSV(includeZeroRows: Bool = true) -> String {
         var lines = [Self.breakdownCSVHeader]
         for (series, entries) in [("spiking", breakdown), ("dense", denseBaselineBreakdown)] {
-            for e in entries {
+            for e in entries where includeZeroRows || e.joulesPerToken != 0 {
                 lines.append([series, e.unit, e.layer.map(String.init) ?? "", e.unitKind ?? "", e.costKind.rawValue,
                               e.memoryLevel ?? "", "\(e.joulesPerToken)"].map(Self.csvField).joined(separator: ","))
             }

@@ -32,8 +32,12 @@ public protocol NeuronModel: Sendable {
     /// - membrane: (n) scratch; its contents on entry are ignored (each token starts at u = 0).
     /// - input: (n) the activations I entering the projection
     /// - thresholds: (n) V per neuron, all > 0
+    /// - Returns: the token's membrane updates as NeuroBench counts them (`MembraneUpdates`, one
+    ///   token = one sample): n at tick 0, then per later tick the neurons whose membrane after the
+    ///   tick differs from the membrane before it.
+    @discardableResult
     func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                thresholds: UnsafePointer<Float>, count n: Int)
+                thresholds: UnsafePointer<Float>, count n: Int) -> Int
 }
 
 extension NeuronModel {
@@ -55,8 +59,9 @@ extension NeuronModel {
     /// - synaptic ops = events × fanOut (each event adds one scaled weight column);
     /// - neuron updates, membrane reads and writes = fanIn × T;
     /// - weights read = events × fanOut + fanIn thresholds + fanOut bias values;
-    /// - element-wise adds = fanOut when there is a bias.
-    public func counts(events: SiteSpikes, fanIn: Int, fanOut: Int, hasBias: Bool) -> ActivityCounts {
+    /// - element-wise adds = fanOut when there is a bias;
+    /// - membrane updates = `membraneUpdates`, what `encode` returned for this token.
+    public func counts(events: SiteSpikes, fanIn: Int, fanOut: Int, hasBias: Bool, membraneUpdates: Int) -> ActivityCounts {
         var c = ActivityCounts()
         var positive = 0
         events.polarity.withUnsafeBufferPointer { pb in
@@ -72,6 +77,7 @@ extension NeuronModel {
         c.neuronStateWritten = fanIn * T
         c.weightsRead = events.count * fanOut + fanIn + (hasBias ? fanOut : 0)
         if hasBias { c.elementwiseAdds = fanOut }
+        c.membraneUpdates = membraneUpdates
         return c
     }
 }
@@ -89,8 +95,9 @@ extension SteppedNeuronModel {
         trainBySteps(input: input, threshold: threshold, timesteps: parameters.timesteps, step)
     }
 
+    @discardableResult
     public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-                       thresholds: UnsafePointer<Float>, count n: Int) {
+                       thresholds: UnsafePointer<Float>, count n: Int) -> Int {
         encodeBySteps(events: &events, membrane: membrane, input: input, thresholds: thresholds, count: n,
                       timesteps: parameters.timesteps, step)
     }
@@ -113,27 +120,34 @@ func trainBySteps(input: Float, threshold: Float, timesteps: Int,
 
 /// Steps `n` neurons through T ticks with `step(membrane, tick, input, threshold)` and appends the
 /// nonzero payloads to `events`, tick by tick (ties: ascending channel). Each tick's firing channels
-/// are compacted branch-free into scratch buffers, then appended in one go.
+/// are compacted branch-free into scratch buffers, then appended in one go. Returns the membrane
+/// updates as NeuroBench counts them: n at tick 0, then the neurons whose membrane changed in a tick.
 @inline(__always)
 func encodeBySteps(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                    thresholds: UnsafePointer<Float>, count n: Int, timesteps: Int,
-                   _ step: (inout Float, Int, Float, Float) -> Int8) {
-    guard n > 0 else { return }
+                   _ step: (inout Float, Int, Float, Float) -> Int8) -> Int {
+    guard n > 0 else { return 0 }
+    var updates = timesteps > 0 ? n : 0
     let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
     let payloads = UnsafeMutablePointer<Int8>.allocate(capacity: n)
     defer { channels.deallocate(); payloads.deallocate() }
     membrane.update(repeating: 0, count: n)
     for t in 0..<timesteps {
         var k = 0
+        var changed = 0
         for i in 0..<n {
+            let before = membrane[i]
             let q = step(&membrane[i], t, input[i], thresholds[i])
+            changed += membrane[i] != before ? 1 : 0
             channels[k] = UInt32(truncatingIfNeeded: i)
             payloads[k] = q
             k += q != 0 ? 1 : 0
         }
+        if t > 0 { updates += changed }
         guard k > 0 else { continue }
         events.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: k))
         events.ticks.append(contentsOf: repeatElement(UInt8(t), count: k))
         events.polarity.append(contentsOf: UnsafeBufferPointer(start: payloads, count: k))
     }
+    return updates
 }

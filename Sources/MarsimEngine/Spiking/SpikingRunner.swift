@@ -120,11 +120,12 @@ public struct SpikingRunner: ProjectionRunner {
         let projection = columnMajorCopies[site] ?? p
         let fanIn = p.fanIn, fanOut = p.fanOut, neuron = self.neuron
         var total = 0
+        var membraneUpdates = [Int](repeating: 0, count: n)
         v.withUnsafeBufferPointer { vb in
             let thresholds = vb.baseAddress!
             membrane.withUnsafeMutableBufferPointer { mb in
                 for t in 0..<n {
-                    neuron.encode(events: &chunkSpikes[t][s], membrane: mb.baseAddress!, input: input + t * fanIn,
+                    membraneUpdates[t] = neuron.encode(events: &chunkSpikes[t][s], membrane: mb.baseAddress!, input: input + t * fanIn,
                                   thresholds: thresholds, count: fanIn)
                     total += chunkSpikes[t][s].count
                 }
@@ -178,7 +179,8 @@ public struct SpikingRunner: ProjectionRunner {
         let sharedTotal = distinct * fanOut + fanIn + (p.bias == nil ? 0 : fanOut)
         for t in 0..<n { counts[t].weightsReadShared[unit] = evenShare(sharedTotal, of: n, token: t) }
         for t in 0..<n {
-            counts[t].counts[unit] += neuron.counts(events: chunkSpikes[t][s], fanIn: fanIn, fanOut: fanOut, hasBias: p.bias != nil)
+            counts[t].counts[unit] += neuron.counts(events: chunkSpikes[t][s], fanIn: fanIn, fanOut: fanOut, hasBias: p.bias != nil,
+                                                   membraneUpdates: membraneUpdates[t])
         }
     }
 }

@@ -19,7 +19,8 @@ enum TraceJournal {
     static let magic: [UInt8] = Array("MARSIMTJ".utf8)
     static let recordMagic: [UInt8] = Array("MTJR".utf8)
     /// 2: counters follow `Counter.all` (with `spike_payload_bits`), metadata JSON has the neuron record.
-    static let version: UInt32 = 2
+    /// 3: `membrane_updates` joined the counters.
+    static let version: UInt32 = 3
     /// File-name suffix of a trace's journal.
     static let suffix = ".partial"
     /// Bytes of the fixed part of the header and of each record's header.
