@@ -34,8 +34,12 @@ public struct EvalCommand: ParsableCommand {
 
     @OptionGroup var checkpointOptions: CheckpointOptions
 
-    @Option(help: ArgumentHelp("The task file: one JSON item per line.", valueName: "file.jsonl"))
-    var tasks: String
+    @Option(name: .customLong("tasks"), help: ArgumentHelp("The task file: one JSON item per line (one file per run).", valueName: "file.jsonl"))
+    var taskFiles: [String]
+
+    /// The task file (`validate()` makes sure there is exactly one: a second `--tasks` is refused,
+    /// not silently preferred).
+    var tasks: String { taskFiles[0] }
 
     @Option(help: ArgumentHelp("Score only the first n items.", valueName: "n"))
     var limit: Int?
@@ -62,6 +66,9 @@ public struct EvalCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard taskFiles.count == 1 else {
+            throw ValidationError("Please give one --tasks file per run (got \(taskFiles.count): \(taskFiles.joined(separator: ", "))); run eval once per task file.")
+        }
         if let limit, limit < 1 { throw ValidationError("Please give a --limit of at least 1.") }
         try slurm.validate(shard: sharding.shard)
         if (sharding.shard != nil || slurm.slurm) && outputPath == nil {
