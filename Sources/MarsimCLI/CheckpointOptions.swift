@@ -44,8 +44,11 @@ public struct CheckpointOptions: ParsableArguments {
 
     /// Loads the resolved directory (see `Checkpoint.load`); errors are one-line `CheckpointError`s.
     public func load() throws -> Checkpoint {
-        if checkpoint == nil, ShippedResources.current.locate(Self.embeddedCheckpoint) == nil {
-            throw CLIError(ShippedResources.current.notFound(Self.embeddedCheckpoint, what: "the embedded checkpoint", option: "--checkpoint DIR"))
+        if checkpoint == nil {
+            let resources = ShippedResources.current
+            guard resources.locate(Self.embeddedCheckpoint) != nil else {
+                throw CLIError(resources.notFound(Self.embeddedCheckpoint, what: "the embedded checkpoint", option: "--checkpoint DIR"))
+            }
         }
         let checkpoint = try Checkpoint.load(resolvedDirectory(), allowNonFinite: allowNonFinite)
         if let tokenizer { try TextEncoding.use(tokenizerFile: tokenizer, for: checkpoint) }

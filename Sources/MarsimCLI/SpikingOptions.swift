@@ -140,13 +140,13 @@ enum DefaultCalibration {
         if let shipped {
             let ids = try TextEncoding.encode(try InputFile.readText(shipped, label: "calibration text"), source: shipped, checkpoint: checkpoint).ids
             let name = "the checkpoint's " + (shipped as NSString).lastPathComponent
+            let sameFile = input?.file.map { FileIdentity(path: $0) == FileIdentity(path: shipped) } ?? false
             // The run reads this very file: calibrate on the tokens after the ones it evaluates.
-            if let input, let file = input.file, FileIdentity(path: file) == FileIdentity(path: shipped), input.ids.count < ids.count {
+            if let input, sameFile, input.ids.count < ids.count {
                 let window = try CalibrationTokens(ids: ids, source: name, skip: input.ids.count, limit: limit)
                 return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: false)
             }
             let window = try CalibrationTokens(ids: ids, source: name, skip: 0, limit: limit)
-            let sameFile = input?.file.map { FileIdentity(path: $0) == FileIdentity(path: shipped) } ?? false
             return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: sameFile)
         }
         guard let input, !input.ids.isEmpty else {

@@ -14,9 +14,17 @@ struct ScriptTests {
     @Test("convert_mc.py converts each task's original and Hugging Face fields, and fails clearly",
           .enabled(if: python != nil, "no python3 on PATH: scripts/tests skipped"))
     func convertMultipleChoice() throws {
+        let (status, text) = try Self.runPython(["-m", "unittest", "discover", "-s", "scripts/tests", "-p", "test_convert_mc.py"])
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("Ran 10 tests"), "\(text)")
+    }
+
+    /// Runs `python3 arguments` in the repository root; returns its exit status and its output
+    /// (stdout and stderr together).
+    static func runPython(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python!)
-        process.arguments = ["-m", "unittest", "discover", "-s", "scripts/tests", "-p", "test_convert_mc.py"]
+        process.executableURL = URL(fileURLWithPath: python!)
+        process.arguments = arguments
         process.currentDirectoryURL = InspectCommandTests.repoRoot
         let output = Pipe()
         process.standardOutput = output
@@ -24,7 +32,6 @@ struct ScriptTests {
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.contains("Ran 10 tests"), "\(text)")
+        return (process.terminationStatus, text)
     }
 }
