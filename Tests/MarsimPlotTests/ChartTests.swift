@@ -40,6 +40,36 @@ struct ChartTests {
         #expect(try elements(withClass: "series", in: doc).flatMap { $0.elements(forName: "circle") }.count == 1)
     }
 
+    @Test("scatter: error bars span their intervals at their points; reference lines sit at their values, in the legend")
+    func errorBarsAndReferenceLines() throws {
+        let chart = ScatterChart(
+            title: "t", xLabel: "x", yLabel: "y",
+            series: [.init(name: "s", points: [.init(x: 0, y: 1, yInterval: 0.5...1.5), .init(x: 1, y: 3, yInterval: 2...3.5)])],
+            referenceLines: [.init(name: "x = 0.5", axis: .x, value: 0.5), .init(name: "y = 2", axis: .y, value: 2, color: "#00aa00"),
+                             .init(name: "far", axis: .x, value: 4)],
+            breakOutliers: false)
+        let doc = try parseSVG(chart.render().render())
+        func number(_ e: XMLElement, _ name: String) -> Double { Double(attribute(name, of: e) ?? "") ?? .nan }
+        let circles = try elements(withClass: "series", in: doc).flatMap { $0.elements(forName: "circle") }
+        #expect(circles.count == 2)
+        let (cx0, cy0, cx1, cy1) = (number(circles[0], "cx"), number(circles[0], "cy"), number(circles[1], "cx"), number(circles[1], "cy"))
+        // y is linear: a unit of y is (cy0 − cy1) / 2 pixels; the bars run ±0.5 around y = 1, and 3.5 … 2 around y = 3.
+        let unit = (cy0 - cy1) / 2
+        let bars = try elements(withClass: "error-bar", in: doc).map { $0.elements(forName: "line")[0] }
+        #expect(bars.count == 2)
+        #expect(abs(number(bars[0], "x1") - cx0) < 0.01 && abs(number(bars[1], "x1") - cx1) < 0.01)
+        #expect(abs(number(bars[0], "y1") - (cy0 - 0.5 * unit)) < 0.01 && abs(number(bars[0], "y2") - (cy0 + 0.5 * unit)) < 0.01)
+        #expect(abs(number(bars[1], "y1") - (cy1 - 0.5 * unit)) < 0.01 && abs(number(bars[1], "y2") - (cy1 + unit)) < 0.01)
+        let lines = try elements(withClass: "reference-line", in: doc)
+        #expect(lines.count == 3)
+        // x = 0.5 halfway between the points; y = 2 halfway; x = 4 three x-units right of x = 1, still on the axis.
+        #expect(abs(number(lines[0], "x1") - (cx0 + cx1) / 2) < 0.01 && number(lines[0], "x1") == number(lines[0], "x2"))
+        #expect(abs(number(lines[1], "y1") - (cy0 + cy1) / 2) < 0.01 && attribute("stroke", of: lines[1]) == "#00aa00")
+        #expect(abs(number(lines[2], "x1") - (cx1 + 3 * (cx1 - cx0))) < 0.01)
+        let legend = try #require(try elements(withClass: "legend", in: doc).first)
+        #expect(legend.elements(forName: "text").map(\.stringValue) == ["s", "x = 0.5", "y = 2", "far"])
+    }
+
     @Test("stacked bars: one rect per non-zero segment, totals, legend per segment")
     func stacked() throws {
         let chart = SampleCharts.stacked

@@ -7,6 +7,8 @@ public struct Legend: Sendable, Equatable {
         case diamond
         /// A short line with a dot, for connected series.
         case lineAndDot
+        /// A dashed line: a reference line.
+        case dashedLine
     }
 
     public struct Item: Sendable, Equatable {
@@ -48,6 +50,8 @@ public struct Legend: Sendable, Equatable {
             case .lineAndDot:
                 parts.append(.line(x1: x0 - 3, y1: cy, x2: x0 + 13, y2: cy, stroke: item.color, width: 2))
                 parts.append(.circle(cx: x0 + 5, cy: cy, r: 3.5, fill: item.color))
+            case .dashedLine:
+                parts.append(.line(x1: x0 - 3, y1: cy, x2: x0 + 13, y2: cy, stroke: item.color, width: 1.5, [("stroke-dasharray", "4 3")]))
             }
             parts.append(.text(item.label, x: x0 + 20, y: cy + 4, size: Self.fontSize, [("fill", "#333333")]))
         }

@@ -9,10 +9,30 @@ public struct ScatterChart: Sendable, Equatable {
         public var x: Double
         public var y: Double
         public var label: String?
-        public init(x: Double, y: Double, label: String? = nil) {
+        /// An interval around y (e.g. a Monte Carlo 5–95% interval), drawn as an error bar with caps.
+        public var yInterval: ClosedRange<Double>?
+        public init(x: Double, y: Double, label: String? = nil, yInterval: ClosedRange<Double>? = nil) {
             self.x = x
             self.y = y
             self.label = label
+            self.yInterval = yInterval
+        }
+    }
+
+    /// A dashed line across the plot at one x (vertical) or one y (horizontal), named in the
+    /// legend: a threshold to read the points against (e.g. a break-even firing rate).
+    public struct ReferenceLine: Sendable, Equatable {
+        public enum Axis: Sendable, Equatable { case x, y }
+        public var name: String
+        public var axis: Axis
+        public var value: Double
+        /// A CSS colour; nil draws it in the highlight colour.
+        public var color: String?
+        public init(name: String, axis: Axis, value: Double, color: String? = nil) {
+            self.name = name
+            self.axis = axis
+            self.value = value
+            self.color = color
         }
     }
 
@@ -52,6 +72,8 @@ public struct ScatterChart: Sendable, Equatable {
     public var yScale: AxisScale
     public var series: [Series]
     public var highlights: [Highlight]
+    /// Lines drawn across the plot; their values widen the axes so every line is in view.
+    public var referenceLines: [ReferenceLine]
     /// Canvas size in pixels (a caption adds its lines below).
     public var width: Double
     public var height: Double
@@ -68,7 +90,8 @@ public struct ScatterChart: Sendable, Equatable {
     public var caption: String?
 
     public init(title: String, xLabel: String, yLabel: String, xScale: AxisScale = .linear, yScale: AxisScale = .linear,
-                series: [Series], highlights: [Highlight] = [], width: Double = 640, height: Double = 420,
+                series: [Series], highlights: [Highlight] = [], referenceLines: [ReferenceLine] = [],
+                width: Double = 640, height: Double = 420,
                 xUnit: String? = nil, yUnit: String? = nil, tightAxes: Bool = true, breakOutliers: Bool = true,
                 caption: String? = nil) {
         self.title = title
@@ -78,6 +101,7 @@ public struct ScatterChart: Sendable, Equatable {
         self.yScale = yScale
         self.series = series
         self.highlights = highlights
+        self.referenceLines = referenceLines
         self.width = width
         self.height = height
         self.xUnit = xUnit
@@ -115,19 +139,23 @@ public struct ScatterChart: Sendable, Equatable {
         let fence = breakOutliers && xScale == .linear ? Self.outlierFence(allPoints.map(\.x)) : nil
         let isOutlier = { (p: Point) in fence.map { p.x > $0 } ?? false }
         let colors = series.enumerated().map { $1.color ?? Palette.color($0) }
+        let lines = referenceLines.filter { $0.axis == .x ? canShowX($0.value) : canShowY($0.value) }
         // The legend lists only what is drawn.
         let legend = Legend(items: series.indices.filter { !visible[$0].isEmpty }.map {
             Legend.Item(label: series[$0].name, color: colors[$0], swatch: series[$0].connected ? .lineAndDot : .circle)
-        } + shownHighlights.map { Legend.Item(label: $0.name, color: Palette.highlight, swatch: .diamond) })
+        } + shownHighlights.map { Legend.Item(label: $0.name, color: Palette.highlight, swatch: .diamond) }
+          + lines.map { Legend.Item(label: $0.name, color: $0.color ?? Palette.highlight, swatch: .dashedLine) })
 
         // Lay out with a provisional y scale to size the tick labels, then build the final scales.
-        let ys = allPoints.map(\.y)
+        let intervalEnds = allPoints.compactMap(\.yInterval).flatMap { [$0.lowerBound, $0.upperBound] }.filter(canShowY)
+        let ys = allPoints.map(\.y) + intervalEnds + lines.filter { $0.axis == .y }.map(\.value)
         let provisionalY = Scale(yScale, covering: ys, range: (1, 0), padding: 0.06, unit: yUnit, tight: tightAxes)
         let marginLeft = AxisRenderer.leftLabelWidth(provisionalY) + 26
         let strip = fence == nil ? 0 : Self.stripWidth
         let area = PlotArea(canvasWidth: width, canvasHeight: height, marginLeft: marginLeft, marginTop: 40,
                             marginRight: 20 + legend.width + strip, marginBottom: 56)
-        let x = Scale(xScale, covering: allPoints.filter { !isOutlier($0) }.map(\.x), range: (area.left, area.right),
+        let x = Scale(xScale, covering: allPoints.filter { !isOutlier($0) }.map(\.x) + lines.filter { $0.axis == .x }.map(\.value),
+                      range: (area.left, area.right),
                       padding: 0.04, unit: xUnit, tight: tightAxes)
         let y = Scale(yScale, covering: ys, range: (area.bottom, area.top), padding: 0.06, unit: yUnit, tight: tightAxes)
         let stripX = area.right + strip / 2
@@ -150,6 +178,24 @@ public struct ScatterChart: Sendable, Equatable {
         }
         // Reserve every marker and line first, then place labels (highlights first) around them.
         var placer = LabelPlacer(bounds: PlotArea(left: area.left, top: area.top, width: plotRight - area.left, height: area.height))
+        for line in lines {
+            let color = line.color ?? Palette.highlight
+            let (x1, y1, x2, y2) = line.axis == .x ? (x.map(line.value), area.top, x.map(line.value), area.bottom)
+                                                   : (area.left, y.map(line.value), plotRight, y.map(line.value))
+            placer.reserveSegment(x1: x1, y1: y1, x2: x2, y2: y2)
+            doc.append(.line(x1: x1, y1: y1, x2: x2, y2: y2, stroke: color, width: 1.25,
+                             [("stroke-dasharray", "6 4"), ("class", "reference-line")]))
+        }
+        for p in visible.joined() {
+            guard let interval = p.yInterval, canShowY(interval.lowerBound), canShowY(interval.upperBound) else { continue }
+            let cx = px(p), top = y.map(interval.upperBound), bottom = y.map(interval.lowerBound)
+            placer.reserveSegment(x1: cx, y1: top, x2: cx, y2: bottom)
+            doc.append(.group([
+                .line(x1: cx, y1: top, x2: cx, y2: bottom, stroke: "#555555", width: 1),
+                .line(x1: cx - 3, y1: top, x2: cx + 3, y2: top, stroke: "#555555", width: 1),
+                .line(x1: cx - 3, y1: bottom, x2: cx + 3, y2: bottom, stroke: "#555555", width: 1),
+            ], [("class", "error-bar")]))
+        }
         for p in visible.joined() { placer.reserve(x: px(p), y: py(p), r: 5) }
         for h in shownHighlights { placer.reserve(x: px(h.point), y: py(h.point), r: 8) }
         for (i, s) in series.enumerated() where s.connected {
