@@ -51,17 +51,26 @@ public enum EnergyModel {
         let prices = CostTable(profile: profile)
         let tokens = Double(counts.count)
         let ticks = schedule.ticksPerToken
+        let unitTotals = units.indices.map { u in counts.reduce(ActivityCounts()) { $0 + $1[u] } }
+        let chip = try ChipCharges(profile: profile, unitTotals: unitTotals, tokens: counts.count,
+                                   timesteps: schedule.timesteps, denseBaseline: denseBaseline, units: units)
 
         // Per token: integer totals over units, then one multiplication per kind.
         var series: [Double] = []
         var latencies: [Double] = []
         var kindSums = [Double](repeating: 0, count: CostKind.allCases.count)
+        var mappingSums = (routing: 0.0, static: 0.0)
         for row in counts {
             let total = row.reduce(ActivityCounts(), +)
             let latency = Self.latencySeconds(ticks: ticks, denseMACs: total.denseMACs, prices: prices)
             var energy = 0.0
             for (i, kind) in CostKind.allCases.enumerated() {
-                let joules = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+                var joules = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+                if let chip {
+                    // The mapping's charges join `spike` (routing) and `static` (the chips).
+                    if kind == .spike { let r = chip.routing(row); joules += r; mappingSums.routing += r }
+                    if kind == .staticPower { let s = chip.watts * latency; joules += s; mappingSums.static += s }
+                }
                 energy += joules
                 kindSums[i] += joules
             }
@@ -73,10 +82,11 @@ public enum EnergyModel {
 
         // Per unit: integer totals over tokens, priced, divided by the token count.
         var breakdown: [BreakdownEntry] = []
-        let unitTotals = units.indices.map { u in counts.reduce(ActivityCounts()) { $0 + $1[u] } }
         for (u, unit) in units.enumerated() {
             for kind in CostKind.dynamicKinds {
-                breakdown.append(Self.entry(unit, kind, kind.joules(unitTotals[u], prices) / tokens, prices))
+                var joules = kind.joules(unitTotals[u], prices)
+                if kind == .spike, let chip { joules += chip.routing(unit: u, unitTotals[u]) }
+                breakdown.append(Self.entry(unit, kind, joules / tokens, prices))
             }
         }
         breakdown.append(Self.chipEntry(kindSums[CostKind.allCases.firstIndex(of: .staticPower)!] / tokens, prices))
@@ -129,14 +139,16 @@ public enum EnergyModel {
             unitTotals: unitTotals, tokens: counts.count, timesteps: schedule.timesteps, denseBaseline: denseBaseline,
             runJoulesPerToken: meanJoules, denseUnitJoules: denseUnitJoules,
             quantizedUnitJoules: zip(denseUnitJoules, savings).map { $0 - $1 },
-            denseJoulesPerToken: denseJoules, quantizedJoulesPerToken: quantizedJoules, prices: prices)
+            denseJoulesPerToken: denseJoules, quantizedJoulesPerToken: quantizedJoules, prices: prices,
+            routingJoulesPerEvent: chip?.perEvent)
         let perKind = CostKind.dynamicKinds.count
         for (u, site) in analysis.sites.enumerated() where site != nil {
             for k in 0..<perKind { breakdown[u * perKind + k].breakEven = site }
         }
         let interval = EnergyUncertainty.interval(
             profile: profile, total: unitTotals.reduce(ActivityCounts(), +), tokens: counts.count, ticksPerToken: ticks,
-            denseTotal: denseTotal, point: meanJoules, pointRatio: meanJoules > 0 ? denseJoules / meanJoules : nil)
+            denseTotal: denseTotal, point: meanJoules, pointRatio: meanJoules > 0 ? denseJoules / meanJoules : nil,
+            fixedRunJoulesPerToken: (mappingSums.routing + mappingSums.static) / tokens)
         try finite(quantizedJoules, "the quantised baseline's energy per token")
         for value in interval.joules + (interval.ratio ?? []) { try finite(value, "the uncertainty interval") }
 
@@ -150,7 +162,9 @@ public enum EnergyModel {
             quantizedBaselineJoulesPerToken: quantizedJoules, quantizedActivationBits: activationBits,
             quantizedMACScale: macScale, firingRate: analysis.firingRate, breakEvenFiringRate: analysis.dense,
             quantizedBreakEvenFiringRate: analysis.quantized, joulesPerTokenInterval: interval.joules,
-            ratioInterval: interval.ratio)
+            ratioInterval: interval.ratio,
+            mapping: chip.map { MappingEnergy(mapping: $0.mapping, routingJoulesPerToken: mappingSums.routing / tokens,
+                                              staticJoulesPerToken: mappingSums.static / tokens) })
     }
 
     /// Every count is non-negative and every sum the model forms fits in an `Int`: the total of each

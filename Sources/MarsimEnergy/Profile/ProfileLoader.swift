@@ -58,7 +58,7 @@ private struct ProfileReader {
     let locator: TOMLKeyLocator
 
     static let rootKeys = ["schema_version", "name", "kind", "process", "notes", "precision", "compute", "memory",
-                           "timing", "power"]
+                           "timing", "power", "chip"]
     // The [precision], [compute] and [memory.placement] keys come from the cost kinds' declarations.
     static let precisionKeys = CostKind.precisionKeys
     static let computeKeys = CostKind.computeKeys.map(\.key)
@@ -115,7 +115,26 @@ private struct ProfileReader {
 
         return HardwareProfile(schemaVersion: version, name: name, kind: kind, process: process, notes: notes,
                                precision: precision, compute: compute, memory: memory, timing: timing,
-                               staticPower: staticPower)
+                               staticPower: staticPower, chip: try readChip(root))
+    }
+
+    /// The optional `[chip]` section: every key of `ChipSpec.schema` required once the section exists;
+    /// counts and sizes must be whole numbers greater than zero.
+    private func readChip(_ root: TOMLTable) throws -> ChipSpec? {
+        guard root["chip"] != nil else { return nil }
+        let chipTable = try table(root, "chip", at: [])
+        let c = ["chip"]
+        try checkKeys(chipTable, at: c, allowed: ChipSpec.schema.map(\.key))
+        var entries: [String: ProfileEntry] = [:]
+        for (key, dimension, wholePositive) in ChipSpec.schema {
+            let e = try entry(chipTable, key, at: c, dimension, positive: wholePositive)
+            if wholePositive && (e.baseValue.rounded() != e.baseValue || e.baseValue > 1e15) {
+                throw error(.invalidValue, c + [key, "value"], "'\(e.quantity.text)' must be a whole number of at most 1e15 "
+                            + "\(dimension == .size ? "bit" : dimension.unitList)")
+            }
+            entries[key] = e
+        }
+        return ChipSpec(entries: entries)
     }
 
     private func readMemory(_ memoryTable: TOMLTable) throws -> MemoryModel {
@@ -233,6 +252,7 @@ private struct ProfileReader {
         case .power: return "15 mW"
         case .time: return "1 us"
         case .size: return "8 bit"
+        case .count: return "1024 neurons"
         }
     }
 
@@ -248,7 +268,7 @@ private struct ProfileReader {
             return error(.unknownUnit, path, "unknown unit '\(unit)' in '\(text)'; expected \(dimension.rawValue) "
                          + "in \(dimension.unitList)")
         case .wrongDimension(let unit, let found):
-            return error(.wrongUnit, path, "'\(text)' is a \(found.rawValue) (\(unit)) but this entry is "
+            return error(.wrongUnit, path, "'\(text)' is \(found == .energy ? "an" : "a") \(found.rawValue) (\(unit)) but this entry is "
                          + "\(dimension == .energy ? "an" : "a") \(dimension.rawValue) (\(dimension.unitList))")
         case .notANumber:
             return error(.invalidValue, path, "'\(text)' is not a number followed by a unit, e.g. \"\(example(dimension))\"")
