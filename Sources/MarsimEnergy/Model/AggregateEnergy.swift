@@ -63,6 +63,16 @@ extension EnergyModel {
         let chip = try ChipCharges(profile: profile, unitTotals: unitTotals, tokens: tokens, timesteps: schedule.timesteps,
                                    denseBaseline: denseBaseline, units: units)
         let prices = CostTable(profile: profile)
+        // Weight reuse `token` from totals: each site's reads capped at tokens × its dense reads (the
+        // per-token cap summed can only be lower; `chunk` needs chunks, which totals do not keep).
+        var unitTotals = unitTotals
+        if profile.memory.placements["weights"]?.reuse == .token {
+            for u in unitTotals.indices where unitTotals[u].neuronUpdates > 0 {
+                let (cap, overflow) = denseBaseline[u].weightsRead.multipliedReportingOverflow(by: tokens)
+                if !overflow { unitTotals[u].weightsRead = min(unitTotals[u].weightsRead, cap) }
+            }
+        }
+        let weights = try WeightPlacement(profile: profile, units: units, denseBaseline: denseBaseline)
         let total = unitTotals.reduce(ActivityCounts(), +)
         let (ticks, overflow) = schedule.ticksPerToken.multipliedReportingOverflow(by: tokens)
         guard !overflow else { throw EnergyError.countOverflow(what: "ticks over \(tokens) tokens") }
@@ -71,6 +81,7 @@ extension EnergyModel {
         var joules = 0.0
         for kind in CostKind.allCases {
             var value = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+            if kind == .weights, let weights { value = weights.joules(unitTotals) }
             if let chip, kind == .spike { value += chip.routing(unitTotals) }
             if let chip, kind == .staticPower { value += chip.watts * latency }
             byKind[kind.rawValue] = value / Double(tokens)

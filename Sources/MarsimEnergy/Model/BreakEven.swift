@@ -120,7 +120,7 @@ struct BreakEvenAnalysis {
     init(unitTotals: [ActivityCounts], tokens: Int, timesteps: Int, denseBaseline: [ActivityCounts],
          runJoulesPerToken: Double, denseUnitJoules: [Double], quantizedUnitJoules: [Double],
          denseJoulesPerToken: Double, quantizedJoulesPerToken: Double, prices: CostTable,
-         routingJoulesPerEvent: [Double]? = nil) {
+         routingJoulesPerEvent: [Double]? = nil, unitPrices: [CostTable]? = nil) {
         let all = unitTotals.reduce(ActivityCounts(), +)
         let allEvents = all.spikesPositive + all.spikesNegative
         let fallbackBits = allEvents > 0 ? max(1, all.spikePayloadBits / allEvents) : 1
@@ -129,7 +129,7 @@ struct BreakEvenAnalysis {
         for (u, total) in unitTotals.enumerated() {
             guard total.neuronUpdates > 0 else { sites.append(nil); continue }
             let cost = AffineSiteCost(total: total, tokens: tokens, timesteps: timesteps, dense: denseBaseline[u],
-                                      fallbackBitsPerEvent: fallbackBits, prices: prices,
+                                      fallbackBitsPerEvent: fallbackBits, prices: unitPrices?[u] ?? prices,
                                       routingPerEvent: routingJoulesPerEvent?[u] ?? 0)
             costs.append(cost)
             sites.append(SiteBreakEven(

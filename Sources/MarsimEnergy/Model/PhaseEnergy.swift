@@ -39,7 +39,9 @@ public struct PhaseEnergy: Sendable, Equatable, Codable {
 extension EnergyModel {
     /// Decode and prefill energy per token of `inputs` under `profile` (see `PhaseEnergy`).
     public static func phases(profile: HardwareProfile, inputs: EnergyInputs) throws -> PhaseEnergy {
-        let decodeReport = try report(profile: profile, inputs: inputs)
+        // Decode: every token alone, whatever the profile's weight reuse says about chunks.
+        let decodeReport = try report(profile: profile, counts: inputs.counts, units: inputs.units,
+                                      denseBaseline: inputs.denseBaseline, schedule: inputs.schedule)
         let decode = PhaseEnergy.Phase(tokens: decodeReport.tokenCount, meanChunkLength: 1,
                                        joulesPerToken: decodeReport.joulesPerToken,
                                        denseBaselineJoulesPerToken: decodeReport.denseBaselineJoulesPerToken,

@@ -60,6 +60,7 @@ public struct HardwareProfile: Sendable, Equatable, Codable {
             let level = memory.levels[name]!
             all += [("memory.levels.\(name).read", level.read), ("memory.levels.\(name).write", level.write),
                     ("memory.levels.\(name).width", level.width)]
+            if let capacity = level.capacity { all.append(("memory.levels.\(name).capacity", capacity)) }
         }
         all += [("timing.tick_period", timing.tickPeriod), ("timing.dense_mac_time", timing.denseMACTime),
                 ("power.static", staticPower)]
@@ -124,11 +125,14 @@ public struct MemoryLevel: Sendable, Equatable, Codable {
     public var write: ProfileEntry
     /// Bits moved per access (64 in Horowitz's table); must be positive.
     public var width: ProfileEntry
+    /// How many bits the level holds, for weight placement (`WeightPlacement`); nil: unbounded.
+    public var capacity: ProfileEntry?
 
-    public init(read: ProfileEntry, write: ProfileEntry, width: ProfileEntry) {
+    public init(read: ProfileEntry, write: ProfileEntry, width: ProfileEntry, capacity: ProfileEntry? = nil) {
         self.read = read
         self.write = write
         self.width = width
+        self.capacity = capacity
     }
 }
 
