@@ -130,28 +130,40 @@ enum WeightReuseRule {
     static func perChunk(_ inputs: EnergyInputs) throws -> (counts: [[ActivityCounts]], denseBaseline: [ActivityCounts])? {
         guard let lengths = inputs.chunkLengths, let shared = inputs.sharedWeightReads,
               lengths.count == inputs.counts.count, shared.count == inputs.counts.count else { return nil }
-        var total = 0
-        for (t, length) in lengths.enumerated() {
-            guard shared[t].count == inputs.units.count else {
-                throw EnergyError.tokenShapeMismatch(token: t, expected: inputs.units.count, actual: shared[t].count)
-            }
-            let (next, overflow) = total.addingReportingOverflow(length)
-            guard !overflow, length >= 1 else { throw EnergyError.countOverflow(what: "chunk lengths") }
-            total = next
+        let all = try sharing(inputs, lengths: lengths, shared: shared, tokens: Array(inputs.counts.indices))
+        return (all.counts, all.denseBaseline)
+    }
+
+    /// Tokens `tokens` of `inputs` with every weight fetch shared by their chunk: their counts with
+    /// `weights_read` = the recorded shared reads, the mean chunk length over them, and the dense
+    /// baseline with every weight but the embedding's read once per chunk (÷ that mean). Shared here
+    /// by `chunk` reuse (all tokens) and `PhaseEnergy`'s prefill (the tokens of chunks of 2 or more).
+    ///
+    /// - Throws: `EnergyError` when a token's shared reads do not match the units, or the chunk
+    ///   lengths (read from a trace) are below 1 or overflow when summed.
+    static func sharing(_ inputs: EnergyInputs, lengths: [Int], shared: [[Int]], tokens: [Int]) throws
+        -> (counts: [[ActivityCounts]], denseBaseline: [ActivityCounts], meanLength: Double) {
+        for t in tokens where shared[t].count != inputs.units.count {
+            throw EnergyError.tokenShapeMismatch(token: t, expected: inputs.units.count, actual: shared[t].count)
         }
-        let meanLength = Double(total) / Double(max(1, lengths.count))
-        let counts = inputs.counts.enumerated().map { t, row in
-            row.enumerated().map { u, c in
+        let counts = tokens.map { t in
+            inputs.counts[t].enumerated().map { u, c in
                 var c = c
                 c.weightsRead = shared[t][u]
                 return c
             }
         }
+        let totalLength = try tokens.reduce(0) { sum, t in
+            let (next, overflow) = sum.addingReportingOverflow(lengths[t])
+            guard !overflow, lengths[t] >= 1 else { throw EnergyError.countOverflow(what: "chunk lengths") }
+            return next
+        }
+        let meanLength = Double(totalLength) / Double(max(1, tokens.count))
         let dense = inputs.denseBaseline.enumerated().map { u, c in
             var c = c
             if inputs.units[u].kind != .embedding { c.weightsRead = Int((Double(c.weightsRead) / meanLength).rounded()) }
             return c
         }
-        return (counts, dense)
+        return (counts, dense, meanLength)
     }
 }
