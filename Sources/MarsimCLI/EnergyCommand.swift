@@ -143,6 +143,17 @@ enum EnergyTable {
                  rate(r.breakEvenFiringRate, never: r.firingRate != nil), rate(r.quantizedBreakEvenFiringRate, never: r.firingRate != nil),
                  joules(r.joulesPerTokenInterval[0]) + " – " + joules(r.joulesPerTokenInterval[1])]
             })
+        let mapped = reports.filter { $0.mapping != nil }
+        if !mapped.isEmpty {
+            lines += ["", "chip mapping: the spiking sites placed greedily onto the profile's cores (neurons and synaptic memory"
+                      + " per core), routing charged by hops (in spike), each chip's static power × latency (in static)"]
+            lines += TextTable.render(header: ["profile", "cores", "chips", "routing J/token", "chip static J/token"],
+                                      rows: mapped.map { r in
+                                          let m = r.mapping!
+                                          return [r.profile.name, "\(m.cores)", "\(m.chips)", joules(m.routingJoulesPerToken),
+                                                  joules(m.staticJoulesPerToken)]
+                                      })
+        }
         if phases.contains(where: { $0.prefill != nil }) {
             lines += ["", "prefill vs decode: known tokens ran in chunks that fetch each weight once per chunk (prefill);"
                       + " decode fetches every weight for every token"]

@@ -108,6 +108,13 @@ struct HandPrices: Sendable, CustomTestStringConvertible {
                    weightRead: 415e-12 * 32 / 64, stateRead: 10e-12 * 32 / 64, stateWrite: 10e-12 * 32 / 64,
                    recurrentRead: 50e-12 * 32 / 64, recurrentWrite: 50e-12 * 32 / 64,
                    staticWatts: 0, tickSeconds: 1e-3, macSeconds: 1e-9),
+        // spinnaker2-hoppner2019.toml: keras-spiking's spinnaker2 device, 450 pJ per synaptic op and
+        // 2.19 nJ per neuron update; ARM 0.9 nJ per MAC and element-wise op, 6 × 0.9 nJ per non-linear
+        // op, memory folded in (0), 30 mW static, 1 ms ticks, 1 ns per dense MAC.
+        HandPrices(profile: "spinnaker2-hoppner2019", mac: 0.9e-9, ac: 450e-12, neuronUpdate: 2.19e-9, spike: 0,
+                   add: 0.9e-9, mul: 0.9e-9, nonlinear: 6 * 0.9e-9,
+                   weightRead: 0, stateRead: 0, stateWrite: 0, recurrentRead: 0, recurrentWrite: 0,
+                   staticWatts: 30e-3, tickSeconds: 1e-3, macSeconds: 1e-9),
     ]
 }
 

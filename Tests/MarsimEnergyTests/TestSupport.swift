@@ -12,7 +12,8 @@ let hardwareProfilesDirectory: String = {
 }()
 
 /// The profiles shipped in `hardware-profiles/`, by file stem.
-let shippedProfileNames = ["horowitz-45nm-compute", "horowitz-45nm-memory", "horowitz-45nm-int8", "loihi-like", "jouppi-7nm-memory"]
+let shippedProfileNames = ["horowitz-45nm-compute", "horowitz-45nm-memory", "horowitz-45nm-int8", "loihi-like", "jouppi-7nm-memory",
+                           "loihi-davies2018", "spinnaker2-hoppner2019"]
 
 func shippedProfile(_ name: String) throws -> HardwareProfile {
     try HardwareProfile.load(path: hardwareProfilesDirectory + "/" + name + ".toml")

@@ -10,7 +10,8 @@ import MarsimCore
 ///     joulesPerToken = (Σ_k joules_k(C) + P_static × (tokens × ticksPerToken × tick_period
 ///                                                     + C.denseMACs × dense_mac_time)) ÷ tokens
 ///
-/// equal to `EnergyReport.joulesPerToken` up to rounding. Totals are integers, so shards of a run
+/// equal to `EnergyReport.joulesPerToken` up to rounding (with `[chip]`, plus the mapping's routing,
+/// linear in each site's events, and its chips' static power × the same latency). Totals are integers, so shards of a run
 /// add up to exactly the unsharded totals and cost exactly the same.
 public struct AggregateEnergy: Sendable, Equatable, Codable {
     public var profile: String
@@ -54,8 +55,24 @@ extension EnergyModel {
         guard tokens > 0 else { throw EnergyError.noTokens }
         guard unitTotals.count == units.count else { throw EnergyError.tokenShapeMismatch(token: 0, expected: units.count, actual: unitTotals.count) }
         // The dense baseline (and every count check) through the per-token model: one "token" of totals.
-        let baseline = try report(profile: profile, counts: [unitTotals], units: units, denseBaseline: denseBaseline, schedule: schedule)
+        // (Without `[chip]`: one "token" of totals would read as sites `tokens` times too wide; the
+        // mapping is made below from the real token count.)
+        var plain = profile
+        plain.chip = nil
+        let baseline = try report(profile: plain, counts: [unitTotals], units: units, denseBaseline: denseBaseline, schedule: schedule)
+        let chip = try ChipCharges(profile: profile, unitTotals: unitTotals, tokens: tokens, timesteps: schedule.timesteps,
+                                   denseBaseline: denseBaseline, units: units)
         let prices = CostTable(profile: profile)
+        // Weight reuse `token` from totals: each site's reads capped at tokens × its dense reads (the
+        // per-token cap summed can only be lower; `chunk` needs chunks, which totals do not keep).
+        var unitTotals = unitTotals
+        if profile.memory.placements["weights"]?.reuse == .token {
+            for u in unitTotals.indices where unitTotals[u].neuronUpdates > 0 {
+                let (cap, overflow) = denseBaseline[u].weightsRead.multipliedReportingOverflow(by: tokens)
+                if !overflow { unitTotals[u].weightsRead = min(unitTotals[u].weightsRead, cap) }
+            }
+        }
+        let weights = try WeightPlacement(profile: profile, units: units, denseBaseline: denseBaseline)
         let total = unitTotals.reduce(ActivityCounts(), +)
         let (ticks, overflow) = schedule.ticksPerToken.multipliedReportingOverflow(by: tokens)
         guard !overflow else { throw EnergyError.countOverflow(what: "ticks over \(tokens) tokens") }
@@ -63,7 +80,10 @@ extension EnergyModel {
         var byKind: [String: Double] = [:]
         var joules = 0.0
         for kind in CostKind.allCases {
-            let value = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+            var value = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+            if kind == .weights, let weights { value = weights.joules(unitTotals) }
+            if let chip, kind == .spike { value += chip.routing(unitTotals) }
+            if let chip, kind == .staticPower { value += chip.watts * latency }
             byKind[kind.rawValue] = value / Double(tokens)
             joules += value
         }

@@ -19,7 +19,8 @@ import MarsimCore
 /// The break-even rate is `r* = (E_dense_site − A) ÷ S`: below it the site saves energy. It is
 /// `nil` when `r* ≤ 0` (the fixed cost alone reaches the dense cost: spiking never pays) or S = 0.
 /// It may exceed 1 (a rate no neuron reaches: the site pays at any rate). Static power belongs to
-/// no unit and is left out per site.
+/// no unit and is left out per site. On a profile with `[chip]`, B includes the routing of one
+/// event (`ChipMapping`), which is part of the site's `spike` energy.
 ///
 /// **Whole model**: the run's energy per token (static included) as the model's rate
 /// r = Σ events ÷ Σ neuron updates varies with every site's events scaled by the same factor (the
@@ -68,8 +69,9 @@ struct AffineSiteCost {
 
     /// The site `total` (counts summed over `tokens` tokens, T ticks) with dense counterpart `dense`
     /// (one token).
+    /// `routingPerEvent`: J of routing one of its events on the profile's chips (`ChipMapping`), 0 without.
     init(total: ActivityCounts, tokens: Int, timesteps: Int, dense: ActivityCounts, fallbackBitsPerEvent: Int,
-         prices: CostTable) {
+         prices: CostTable, routingPerEvent: Double = 0) {
         let n = Double(tokens)
         let events = total.spikesPositive + total.spikesNegative
         var eventPart = ActivityCounts()
@@ -89,7 +91,11 @@ struct AffineSiteCost {
             eventPart.weightsRead = fanOut
         }
         joulesPerEvent = CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(eventPart, prices) } / Double(max(events, 1))
-        let measured = CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(total, prices) } / n
+        var measured = CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(total, prices) } / n
+        if routingPerEvent != 0 {
+            joulesPerEvent += routingPerEvent
+            measured += Double(events) * routingPerEvent / n
+        }
         eventsPerToken = Double(events) / n
         firingRate = total.neuronUpdates > 0 ? Double(events) / Double(total.neuronUpdates) : 0
         slope = joulesPerEvent * Double(total.neuronUpdates) / n
@@ -113,7 +119,8 @@ struct BreakEvenAnalysis {
     ///   - denseJoulesPerToken / quantizedJoulesPerToken: the baselines' totals, static included.
     init(unitTotals: [ActivityCounts], tokens: Int, timesteps: Int, denseBaseline: [ActivityCounts],
          runJoulesPerToken: Double, denseUnitJoules: [Double], quantizedUnitJoules: [Double],
-         denseJoulesPerToken: Double, quantizedJoulesPerToken: Double, prices: CostTable) {
+         denseJoulesPerToken: Double, quantizedJoulesPerToken: Double, prices: CostTable,
+         routingJoulesPerEvent: [Double]? = nil, unitPrices: [CostTable]? = nil) {
         let all = unitTotals.reduce(ActivityCounts(), +)
         let allEvents = all.spikesPositive + all.spikesNegative
         let fallbackBits = allEvents > 0 ? max(1, all.spikePayloadBits / allEvents) : 1
@@ -122,7 +129,8 @@ struct BreakEvenAnalysis {
         for (u, total) in unitTotals.enumerated() {
             guard total.neuronUpdates > 0 else { sites.append(nil); continue }
             let cost = AffineSiteCost(total: total, tokens: tokens, timesteps: timesteps, dense: denseBaseline[u],
-                                      fallbackBitsPerEvent: fallbackBits, prices: prices)
+                                      fallbackBitsPerEvent: fallbackBits, prices: unitPrices?[u] ?? prices,
+                                      routingPerEvent: routingJoulesPerEvent?[u] ?? 0)
             costs.append(cost)
             sites.append(SiteBreakEven(
                 firingRate: cost.firingRate,

@@ -8,8 +8,8 @@ import MarsimCore
 ///
 /// | kind | formula (joules) |
 /// |---|---|
-/// | `ac` | `synapticOps × E_ac` |
-/// | `mac` | `denseMACs × E_mac` |
+/// | `ac` | `acs × E_ac` |
+/// | `mac` | `macs × E_mac` |
 /// | `neuronUpdate` | `neuronUpdates × E_neuron_update` |
 /// | `spike` | `(spikesPositive + spikesNegative) × E_spike + spikePayloadBits × E_spike_bit` |
 /// | `elementwiseAdd` | `elementwiseAdds × E_add` |

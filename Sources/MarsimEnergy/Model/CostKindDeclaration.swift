@@ -32,9 +32,13 @@ public struct CostTerm: Sendable {
     public let counter: Counter
     public let price: PriceRule
 
-    /// `counter` is a name from `Counter.all` (checked when the table is built).
+    /// `counter` is a current name from `Counter.all` (checked when the table is built).
     init(_ counter: String, _ price: PriceRule) {
-        guard let declared = Counter.named(counter) else { preconditionFailure("cost term names unknown counter \(counter)") }
+        // Current names only: a former name (`synaptic_ops`, `dense_macs`) would resolve, but the docs'
+        // tables must print what traces and JSON now call the counter.
+        guard let declared = Counter.named(counter), declared.name == counter else {
+            preconditionFailure("cost term names unknown or former counter name \(counter)")
+        }
         self.counter = declared
         self.price = price
     }
@@ -65,8 +69,8 @@ extension CostKind {
             CostKindDeclaration(kind: self, meaning: meaning, terms: terms)
         }
         switch self {
-        case .ac: return d("synaptic ops (accumulates)", [CostTerm("synaptic_ops", .compute("ac"))])
-        case .mac: return d("dense multiply-accumulates", [CostTerm("dense_macs", .compute("mac"))])
+        case .ac: return d("accumulates (ACs) of the spiking sites", [CostTerm("acs", .compute("ac"))])
+        case .mac: return d("dense multiply-accumulates", [CostTerm("macs", .compute("mac"))])
         case .neuronUpdate: return d("membrane steps", [CostTerm("neuron_updates", .compute("neuron_update"))])
         case .spike:
             return d("emitted events and their payload bits", [

@@ -15,6 +15,10 @@ public enum EnergyError: Error, Equatable, Sendable, CustomStringConvertible, Lo
     /// A computed energy or latency is not a finite number (the profile's prices times the counts
     /// overflow double precision).
     case nonFinite(what: String, profile: String)
+    /// The profile's `[chip]` cannot hold the run's spiking sites by the mapping rule (`ChipMapping`).
+    case unmappable(site: String, profile: String, reason: String)
+    /// A unit's weights fit in none of the levels the profile's weight placement lists (`WeightPlacement`).
+    case weightsDoNotFit(unit: String, bits: Double, profile: String, levels: [String])
 
     public var description: String {
         switch self {
@@ -30,6 +34,11 @@ public enum EnergyError: Error, Equatable, Sendable, CustomStringConvertible, Lo
             return "energy: the sum of \(what) does not fit in 64 bits"
         case let .nonFinite(what, profile):
             return "energy: \(what) under profile \(profile) is not a finite number (the profile's prices times the counts overflow)"
+        case let .unmappable(site, profile, reason):
+            return "energy: spiking site \(site) cannot be mapped onto profile \(profile)'s chips: \(reason)"
+        case let .weightsDoNotFit(unit, bits, profile, levels):
+            return "energy: the weights of \(unit) (\((bits / 8).formatted()) bytes) fit in none of profile \(profile)'s weight levels "
+                + "(\(levels.joined(separator: ", "))); add a level without capacity to memory.placement.weights.spill"
         }
     }
 

@@ -35,13 +35,7 @@ public enum EnergyModel {
     ///   non-finite (never a trap, never an "inf J" printed as a number).
     public static func report(profile: HardwareProfile, counts: [[ActivityCounts]], units: [AccountingUnit],
                               denseBaseline: [ActivityCounts], schedule: TickSchedule) throws -> EnergyReport {
-        guard !counts.isEmpty else { throw EnergyError.noTokens }
-        for (t, row) in counts.enumerated() where row.count != units.count {
-            throw EnergyError.tokenShapeMismatch(token: t, expected: units.count, actual: row.count)
-        }
-        guard denseBaseline.count == units.count else {
-            throw EnergyError.baselineShapeMismatch(expected: units.count, actual: denseBaseline.count)
-        }
+        try checkShapes(counts, units: units, denseBaseline: denseBaseline)
         try checkCounts(counts, denseBaseline: denseBaseline, units: units)
         let (_, ticksOverflow) = schedule.sitesPerToken.multipliedReportingOverflow(by: schedule.timesteps)
         guard !ticksOverflow, schedule.sitesPerToken >= 0, schedule.timesteps >= 0 else {
@@ -49,19 +43,35 @@ public enum EnergyModel {
         }
 
         let prices = CostTable(profile: profile)
+        // Weight reuse `token` caps each site's reads per token (`WeightReuse`); `chunk` is applied by
+        // `report(profile:inputs:)`, which has the chunks.
+        let reuse = profile.memory.placements["weights"]?.reuse ?? .event
+        let counts = reuse == .token ? WeightReuseRule.perToken(counts, denseBaseline: denseBaseline) : counts
+        let weights = try WeightPlacement(profile: profile, units: units, denseBaseline: denseBaseline)
+        let unitPrices = weights?.unitPrices ?? Array(repeating: prices, count: units.count)
         let tokens = Double(counts.count)
         let ticks = schedule.ticksPerToken
+        let unitTotals = units.indices.map { u in counts.reduce(ActivityCounts()) { $0 + $1[u] } }
+        let chip = try ChipCharges(profile: profile, unitTotals: unitTotals, tokens: counts.count,
+                                   timesteps: schedule.timesteps, denseBaseline: denseBaseline, units: units)
 
         // Per token: integer totals over units, then one multiplication per kind.
         var series: [Double] = []
         var latencies: [Double] = []
         var kindSums = [Double](repeating: 0, count: CostKind.allCases.count)
+        var mappingSums = (routing: 0.0, static: 0.0)
         for row in counts {
             let total = row.reduce(ActivityCounts(), +)
             let latency = Self.latencySeconds(ticks: ticks, denseMACs: total.denseMACs, prices: prices)
             var energy = 0.0
             for (i, kind) in CostKind.allCases.enumerated() {
-                let joules = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+                var joules = kind == .staticPower ? prices.staticPowerWatts * latency : kind.joules(total, prices)
+                if kind == .weights, let weights { joules = weights.joules(row) }
+                if let chip {
+                    // The mapping's charges join `spike` (routing) and `static` (the chips).
+                    if kind == .spike { let r = chip.routing(row); joules += r; mappingSums.routing += r }
+                    if kind == .staticPower { let s = chip.watts * latency; joules += s; mappingSums.static += s }
+                }
                 energy += joules
                 kindSums[i] += joules
             }
@@ -73,10 +83,11 @@ public enum EnergyModel {
 
         // Per unit: integer totals over tokens, priced, divided by the token count.
         var breakdown: [BreakdownEntry] = []
-        let unitTotals = units.indices.map { u in counts.reduce(ActivityCounts()) { $0 + $1[u] } }
         for (u, unit) in units.enumerated() {
             for kind in CostKind.dynamicKinds {
-                breakdown.append(Self.entry(unit, kind, kind.joules(unitTotals[u], prices) / tokens, prices))
+                var joules = kind.joules(unitTotals[u], unitPrices[u])
+                if kind == .spike, let chip { joules += chip.routing(unit: u, unitTotals[u]) }
+                breakdown.append(Self.entry(unit, kind, joules / tokens, unitPrices[u]))
             }
         }
         breakdown.append(Self.chipEntry(kindSums[CostKind.allCases.firstIndex(of: .staticPower)!] / tokens, prices))
@@ -87,20 +98,22 @@ public enum EnergyModel {
         var denseJoules = 0.0
         var denseKind: [Double] = []
         for kind in CostKind.allCases {
-            let joules = kind == .staticPower ? prices.staticPowerWatts * denseLatency : kind.joules(denseTotal, prices)
+            var joules = kind == .staticPower ? prices.staticPowerWatts * denseLatency : kind.joules(denseTotal, prices)
+            if kind == .weights, let weights { joules = weights.joules(denseBaseline) }
             denseJoules += joules
             denseKind.append(joules)
         }
         var denseBreakdown: [BreakdownEntry] = []
         for (u, unit) in units.enumerated() {
             for kind in CostKind.dynamicKinds {
-                denseBreakdown.append(Self.entry(unit, kind, kind.joules(denseBaseline[u], prices), prices))
+                denseBreakdown.append(Self.entry(unit, kind, kind.joules(denseBaseline[u], unitPrices[u]), unitPrices[u]))
             }
         }
         denseBreakdown.append(Self.chipEntry(denseKind[CostKind.allCases.firstIndex(of: .staticPower)!], prices))
 
         let byKind = CostKind.allCases.enumerated().map { i, kind in
-            CostKindTotal(costKind: kind, memoryLevel: prices.memoryLevel(of: kind),
+            CostKindTotal(costKind: kind, memoryLevel: kind == .weights ? weights?.levelsUsed ?? prices.memoryLevel(of: kind)
+                                                                        : prices.memoryLevel(of: kind),
                           joulesPerToken: kindSums[i] / tokens, denseBaselineJoulesPerToken: denseKind[i])
         }
 
@@ -120,7 +133,9 @@ public enum EnergyModel {
         let activationBits = QuantizedBaseline.activationBits(timesteps: schedule.timesteps)
         let macScale = QuantizedBaseline.macScale(activationBits: activationBits,
                                                   weightBits: profile.precision["weight_bits"]?.baseValue ?? 0)
-        let denseUnitJoules = denseBaseline.map { d in CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(d, prices) } }
+        let denseUnitJoules = denseBaseline.indices.map { u in
+            CostKind.dynamicKinds.reduce(0) { $0 + $1.joules(denseBaseline[u], unitPrices[u]) }
+        }
         let savings = units.indices.map { u in
             QuantizedBaseline.saving(denseUnit: denseBaseline[u], isSite: unitTotals[u].neuronUpdates > 0, scale: macScale, prices: prices)
         }
@@ -129,14 +144,25 @@ public enum EnergyModel {
             unitTotals: unitTotals, tokens: counts.count, timesteps: schedule.timesteps, denseBaseline: denseBaseline,
             runJoulesPerToken: meanJoules, denseUnitJoules: denseUnitJoules,
             quantizedUnitJoules: zip(denseUnitJoules, savings).map { $0 - $1 },
-            denseJoulesPerToken: denseJoules, quantizedJoulesPerToken: quantizedJoules, prices: prices)
+            denseJoulesPerToken: denseJoules, quantizedJoulesPerToken: quantizedJoules, prices: prices,
+            routingJoulesPerEvent: chip?.perEvent, unitPrices: weights?.unitPrices)
         let perKind = CostKind.dynamicKinds.count
         for (u, site) in analysis.sites.enumerated() where site != nil {
             for k in 0..<perKind { breakdown[u * perKind + k].breakEven = site }
         }
+        // Spilled weights enter the interval at their point prices (their reads leave the drawn term).
+        var drawnTotal = unitTotals.reduce(ActivityCounts(), +), drawnDense = denseTotal
+        var fixedRun = (mappingSums.routing + mappingSums.static) / tokens, fixedDense = 0.0
+        if let weights {
+            drawnTotal.weightsRead = weights.primaryReads(unitTotals)
+            drawnDense.weightsRead = weights.primaryReads(denseBaseline)
+            fixedRun += weights.spilledJoules(unitTotals) / tokens
+            fixedDense = weights.spilledJoules(denseBaseline)
+        }
         let interval = EnergyUncertainty.interval(
-            profile: profile, total: unitTotals.reduce(ActivityCounts(), +), tokens: counts.count, ticksPerToken: ticks,
-            denseTotal: denseTotal, point: meanJoules, pointRatio: meanJoules > 0 ? denseJoules / meanJoules : nil)
+            profile: profile, total: drawnTotal, tokens: counts.count, ticksPerToken: ticks,
+            denseTotal: drawnDense, point: meanJoules, pointRatio: meanJoules > 0 ? denseJoules / meanJoules : nil,
+            fixedRunJoulesPerToken: fixedRun, fixedDenseJoules: fixedDense)
         try finite(quantizedJoules, "the quantised baseline's energy per token")
         for value in interval.joules + (interval.ratio ?? []) { try finite(value, "the uncertainty interval") }
 
@@ -150,7 +176,22 @@ public enum EnergyModel {
             quantizedBaselineJoulesPerToken: quantizedJoules, quantizedActivationBits: activationBits,
             quantizedMACScale: macScale, firingRate: analysis.firingRate, breakEvenFiringRate: analysis.dense,
             quantizedBreakEvenFiringRate: analysis.quantized, joulesPerTokenInterval: interval.joules,
-            ratioInterval: interval.ratio)
+            ratioInterval: interval.ratio,
+            mapping: chip.map { MappingEnergy(mapping: $0.mapping, routingJoulesPerToken: mappingSums.routing / tokens,
+                                              staticJoulesPerToken: mappingSums.static / tokens) },
+            weightPlacement: weights != nil || reuse != .event
+                ? WeightPlacementReport(reuse: reuse, levels: weights?.fills) : nil)
+    }
+
+    /// At least one token, and every row (and the dense baseline) has one entry per unit.
+    private static func checkShapes(_ counts: [[ActivityCounts]], units: [AccountingUnit], denseBaseline: [ActivityCounts]) throws {
+        guard !counts.isEmpty else { throw EnergyError.noTokens }
+        for (t, row) in counts.enumerated() where row.count != units.count {
+            throw EnergyError.tokenShapeMismatch(token: t, expected: units.count, actual: row.count)
+        }
+        guard denseBaseline.count == units.count else {
+            throw EnergyError.baselineShapeMismatch(expected: units.count, actual: denseBaseline.count)
+        }
     }
 
     /// Every count is non-negative and every sum the model forms fits in an `Int`: the total of each
@@ -180,9 +221,24 @@ public enum EnergyModel {
     }
 
     /// Costs recorded inputs under `profile`; see `report(profile:counts:units:denseBaseline:schedule:)`.
+    ///
+    /// A profile whose weights are reused per chunk (`WeightReuse.chunk`) is costed with the inputs'
+    /// chunk-shared reads when they are recorded; otherwise (and for every other reuse) as the counts say.
     public static func report(profile: HardwareProfile, inputs: EnergyInputs) throws -> EnergyReport {
-        try report(profile: profile, counts: inputs.counts, units: inputs.units,
-                   denseBaseline: inputs.denseBaseline, schedule: inputs.schedule)
+        if profile.memory.placements["weights"]?.reuse == .chunk {
+            // Shapes first, so the chunk transform reads only rows of the right length.
+            try checkShapes(inputs.counts, units: inputs.units, denseBaseline: inputs.denseBaseline)
+            if let chunked = try WeightReuseRule.perChunk(inputs) {
+                return try report(profile: profile, counts: chunked.counts, units: inputs.units,
+                                  denseBaseline: chunked.denseBaseline, schedule: inputs.schedule)
+            }
+            var r = try report(profile: profile, counts: inputs.counts, units: inputs.units,
+                               denseBaseline: inputs.denseBaseline, schedule: inputs.schedule)
+            r.weightPlacement?.reuse = .event
+            return r
+        }
+        return try report(profile: profile, counts: inputs.counts, units: inputs.units,
+                          denseBaseline: inputs.denseBaseline, schedule: inputs.schedule)
     }
 
     /// `ticks × tick_period + denseMACs × dense_mac_time`, in seconds.

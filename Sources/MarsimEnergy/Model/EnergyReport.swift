@@ -67,6 +67,12 @@ public struct EnergyReport: Sendable, Equatable, Codable {
     public var ratioInterval: [Double]?
     /// How the intervals were computed (`EnergyUncertainty.methodText`).
     public var intervalMethod: String = EnergyUncertainty.methodText
+    /// Cores, chips, routing and chip static energy (`ChipMapping`); nil for profiles without `[chip]`
+    /// (and then absent from the JSON).
+    public var mapping: MappingEnergy? = nil
+    /// Where the weights live and how they are reused (`WeightPlacement`); nil for profiles that
+    /// state neither capacities, spill nor a reuse other than `event` (and then absent from the JSON).
+    public var weightPlacement: WeightPlacementReport? = nil
 
     enum CodingKeys: String, CodingKey {
         case profile, prices
@@ -83,7 +89,7 @@ public struct EnergyReport: Sendable, Equatable, Codable {
         case firingRate = "firing_rate", breakEvenFiringRate = "break_even_firing_rate"
         case quantizedBreakEvenFiringRate = "quantized_break_even_firing_rate"
         case joulesPerTokenInterval = "joules_per_token_interval", ratioInterval = "ratio_interval"
-        case intervalMethod = "interval_method"
+        case intervalMethod = "interval_method", mapping, weightPlacement = "weight_placement"
     }
 
     /// Writes every key, `null` for an undefined `ratio` (the synthesized form would drop the key).
@@ -113,6 +119,8 @@ public struct EnergyReport: Sendable, Equatable, Codable {
         try c.encode(joulesPerTokenInterval, forKey: .joulesPerTokenInterval)
         try c.encode(ratioInterval, forKey: .ratioInterval)
         try c.encode(intervalMethod, forKey: .intervalMethod)
+        try c.encodeIfPresent(mapping, forKey: .mapping)
+        try c.encodeIfPresent(weightPlacement, forKey: .weightPlacement)
     }
 
     /// The ratio against the quantised baseline, `quantizedBaselineJoulesPerToken ÷ joulesPerToken`; nil when the run costs 0 J.

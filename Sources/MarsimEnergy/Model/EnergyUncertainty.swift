@@ -26,8 +26,14 @@ public enum EnergyUncertainty {
     /// - Parameters:
     ///   - total: the run's counts summed over all units and `tokens` tokens.
     ///   - denseTotal: the dense baseline's counts summed over units (one token).
+    ///   - fixedRunJoulesPerToken: J/token added to every draw of the run at its point value: the chip
+    ///     mapping's routing and chip static energy (`ChipMapping`; its `[chip]` values are not drawn),
+    ///     and weights spilled past the first weight level (`WeightPlacement`; their reads are then
+    ///     left out of `total`).
+    ///   - fixedDenseJoules: the same for the dense baseline (its spilled weights).
     static func interval(profile: HardwareProfile, total: ActivityCounts, tokens: Int, ticksPerToken: Int,
-                         denseTotal: ActivityCounts, point: Double, pointRatio: Double?) -> (joules: [Double], ratio: [Double]?) {
+                         denseTotal: ActivityCounts, point: Double, pointRatio: Double?,
+                         fixedRunJoulesPerToken: Double = 0, fixedDenseJoules: Double = 0) -> (joules: [Double], ratio: [Double]?) {
         let entries = profile.entries
         let ranged = entries.indices.filter { entries[$0].entry.range != nil }
         guard !ranged.isEmpty else { return ([point, point], pointRatio.map { [$0, $0] }) }
@@ -70,7 +76,8 @@ public enum EnergyUncertainty {
                 return values[base] * (values[scale.factor] / values[scale.divisor])
             }
             let run = perToken(runTerms, prices, values, tokens: tokens, ticks: tokens * ticksPerToken, macs: total.denseMACs)
-            let dense = perToken(denseTerms, prices, values, tokens: 1, ticks: 0, macs: denseTotal.denseMACs)
+                + fixedRunJoulesPerToken
+            let dense = perToken(denseTerms, prices, values, tokens: 1, ticks: 0, macs: denseTotal.denseMACs) + fixedDenseJoules
             joules.append(run)
             if run > 0 { ratios.append(dense / run) } else { ratioDefined = false }
         }

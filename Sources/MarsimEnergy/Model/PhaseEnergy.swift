@@ -39,7 +39,9 @@ public struct PhaseEnergy: Sendable, Equatable, Codable {
 extension EnergyModel {
     /// Decode and prefill energy per token of `inputs` under `profile` (see `PhaseEnergy`).
     public static func phases(profile: HardwareProfile, inputs: EnergyInputs) throws -> PhaseEnergy {
-        let decodeReport = try report(profile: profile, inputs: inputs)
+        // Decode: every token alone, whatever the profile's weight reuse says about chunks.
+        let decodeReport = try report(profile: profile, counts: inputs.counts, units: inputs.units,
+                                      denseBaseline: inputs.denseBaseline, schedule: inputs.schedule)
         let decode = PhaseEnergy.Phase(tokens: decodeReport.tokenCount, meanChunkLength: 1,
                                        joulesPerToken: decodeReport.joulesPerToken,
                                        denseBaselineJoulesPerToken: decodeReport.denseBaselineJoulesPerToken,
@@ -51,28 +53,7 @@ extension EnergyModel {
         }
         let chunked = inputs.counts.indices.filter { lengths[$0] > 1 }
         guard !chunked.isEmpty else { return PhaseEnergy(decode: decode, prefill: nil) }
-        for t in chunked where shared[t].count != inputs.units.count {
-            throw EnergyError.tokenShapeMismatch(token: t, expected: inputs.units.count, actual: shared[t].count)
-        }
-        let counts = chunked.map { t in
-            inputs.counts[t].enumerated().map { u, c in
-                var c = c
-                c.weightsRead = shared[t][u]
-                return c
-            }
-        }
-        // Lengths come from a trace: summed with a check (a hostile file could make them overflow).
-        let totalLength = try chunked.reduce(0) { sum, t in
-            let (next, overflow) = sum.addingReportingOverflow(lengths[t])
-            guard !overflow, lengths[t] >= 1 else { throw EnergyError.countOverflow(what: "chunk lengths") }
-            return next
-        }
-        let meanLength = Double(totalLength) / Double(chunked.count)
-        let denseBaseline = inputs.denseBaseline.enumerated().map { u, c in
-            var c = c
-            if inputs.units[u].kind != .embedding { c.weightsRead = Int((Double(c.weightsRead) / meanLength).rounded()) }
-            return c
-        }
+        let (counts, denseBaseline, meanLength) = try WeightReuseRule.sharing(inputs, lengths: lengths, shared: shared, tokens: chunked)
         let prefillReport = try report(profile: profile, counts: counts, units: inputs.units, denseBaseline: denseBaseline,
                                        schedule: inputs.schedule)
         let prefill = PhaseEnergy.Phase(tokens: chunked.count, meanChunkLength: meanLength,

@@ -25,10 +25,14 @@ public struct HardwareProfile: Sendable, Equatable, Codable {
     public var timing: Timing
     /// Static (leakage + always-on) power of the whole system, in watts; charged over each token's latency.
     public var staticPower: ProfileEntry
+    /// Cores, chips, hop energies and static power per chip (`[chip]`); nil for profiles that map
+    /// nothing (every profile before the chip mapping, and the non-neuromorphic ones).
+    public var chip: ChipSpec?
 
     public init(schemaVersion: Int = HardwareProfile.supportedSchemaVersion, name: String, kind: ProfileKind,
                 process: String, notes: String, file: String? = nil, precision: Precision,
-                compute: OperationEnergies, memory: MemoryModel, timing: Timing, staticPower: ProfileEntry) {
+                compute: OperationEnergies, memory: MemoryModel, timing: Timing, staticPower: ProfileEntry,
+                chip: ChipSpec? = nil) {
         self.schemaVersion = schemaVersion
         self.name = name
         self.kind = kind
@@ -40,11 +44,12 @@ public struct HardwareProfile: Sendable, Equatable, Codable {
         self.memory = memory
         self.timing = timing
         self.staticPower = staticPower
+        self.chip = chip
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", name, kind, process, notes, file, precision, compute, memory, timing
-        case staticPower = "static_power"
+        case staticPower = "static_power", chip
     }
 
     /// Every entry of the profile with its dotted TOML key, in file-schema order.
@@ -55,9 +60,11 @@ public struct HardwareProfile: Sendable, Equatable, Codable {
             let level = memory.levels[name]!
             all += [("memory.levels.\(name).read", level.read), ("memory.levels.\(name).write", level.write),
                     ("memory.levels.\(name).width", level.width)]
+            if let capacity = level.capacity { all.append(("memory.levels.\(name).capacity", capacity)) }
         }
         all += [("timing.tick_period", timing.tickPeriod), ("timing.dense_mac_time", timing.denseMACTime),
                 ("power.static", staticPower)]
+        all += (chip?.entries ?? []).map { ("chip.\($0.key)", $0.entry) }
         return all
     }
 
@@ -118,11 +125,14 @@ public struct MemoryLevel: Sendable, Equatable, Codable {
     public var write: ProfileEntry
     /// Bits moved per access (64 in Horowitz's table); must be positive.
     public var width: ProfileEntry
+    /// How many bits the level holds, for weight placement (`WeightPlacement`); nil: unbounded.
+    public var capacity: ProfileEntry?
 
-    public init(read: ProfileEntry, write: ProfileEntry, width: ProfileEntry) {
+    public init(read: ProfileEntry, write: ProfileEntry, width: ProfileEntry, capacity: ProfileEntry? = nil) {
         self.read = read
         self.write = write
         self.width = width
+        self.capacity = capacity
     }
 }
 

@@ -80,14 +80,21 @@ public struct MemoryPlacement: Sendable, Equatable, Codable {
     public var level: String
     public var source: String
     public var isAssumption: Bool
+    /// Weights only: the levels weights that do not fit in `level` (its `capacity`) go to, in order;
+    /// nil: none (`WeightPlacement`).
+    public var spill: [String]?
+    /// Weights only: how often a weight is fetched; nil means `event` (`WeightReuse`).
+    public var reuse: WeightReuse?
 
-    public init(level: String, source: String, isAssumption: Bool = false) {
+    public init(level: String, source: String, isAssumption: Bool = false, spill: [String]? = nil, reuse: WeightReuse? = nil) {
         self.level = level
         self.source = source
         self.isAssumption = isAssumption
+        self.spill = spill
+        self.reuse = reuse
     }
 
     enum CodingKeys: String, CodingKey {
-        case level, source, isAssumption = "assumption"
+        case level, source, isAssumption = "assumption", spill, reuse
     }
 }

@@ -58,17 +58,19 @@ private struct ProfileReader {
     let locator: TOMLKeyLocator
 
     static let rootKeys = ["schema_version", "name", "kind", "process", "notes", "precision", "compute", "memory",
-                           "timing", "power"]
+                           "timing", "power", "chip"]
     // The [precision], [compute] and [memory.placement] keys come from the cost kinds' declarations.
     static let precisionKeys = CostKind.precisionKeys
     static let computeKeys = CostKind.computeKeys.map(\.key)
     static let memoryKeys = ["levels", "placement"]
-    static let levelKeys = ["read", "write", "width"]
+    static let levelKeys = ["read", "write", "width", "capacity"]
     static let placementKeys = CostKind.memoryPlacementKeys
     static let timingKeys = ["tick_period", "dense_mac_time"]
     static let powerKeys = ["static"]
     static let entryKeys = ["value", "source", "assumption", "range"]
     static let placementEntryKeys = ["level", "source", "assumption"]
+    /// Only weights may spill to further levels and state how they are reused (`WeightPlacement`).
+    static let weightPlacementEntryKeys = ["level", "spill", "reuse", "source", "assumption"]
 
     func read(_ root: TOMLTable) throws -> HardwareProfile {
         try checkKeys(root, at: [], allowed: Self.rootKeys)
@@ -115,7 +117,26 @@ private struct ProfileReader {
 
         return HardwareProfile(schemaVersion: version, name: name, kind: kind, process: process, notes: notes,
                                precision: precision, compute: compute, memory: memory, timing: timing,
-                               staticPower: staticPower)
+                               staticPower: staticPower, chip: try readChip(root))
+    }
+
+    /// The optional `[chip]` section: every key of `ChipSpec.schema` required once the section exists;
+    /// counts and sizes must be whole numbers greater than zero.
+    private func readChip(_ root: TOMLTable) throws -> ChipSpec? {
+        guard root["chip"] != nil else { return nil }
+        let chipTable = try table(root, "chip", at: [])
+        let c = ["chip"]
+        try checkKeys(chipTable, at: c, allowed: ChipSpec.schema.map(\.key))
+        var entries: [String: ProfileEntry] = [:]
+        for (key, dimension, wholePositive) in ChipSpec.schema {
+            let e = try entry(chipTable, key, at: c, dimension, positive: wholePositive)
+            if wholePositive && (e.baseValue.rounded() != e.baseValue || e.baseValue > 1e15) {
+                throw error(.invalidValue, c + [key, "value"], "'\(e.quantity.text)' must be a whole number of at most 1e15 "
+                            + "\(dimension == .size ? "bit" : dimension.unitList)")
+            }
+            entries[key] = e
+        }
+        return ChipSpec(entries: entries)
     }
 
     private func readMemory(_ memoryTable: TOMLTable) throws -> MemoryModel {
@@ -134,7 +155,9 @@ private struct ProfileReader {
             try checkKeys(levelTable, at: path, allowed: Self.levelKeys)
             levels[name] = MemoryLevel(read: try entry(levelTable, "read", at: path, .energy),
                                        write: try entry(levelTable, "write", at: path, .energy),
-                                       width: try entry(levelTable, "width", at: path, .size, positive: true))
+                                       width: try entry(levelTable, "width", at: path, .size, positive: true),
+                                       capacity: levelTable["capacity"] == nil ? nil
+                                           : try entry(levelTable, "capacity", at: path, .size, positive: true))
         }
         let placementTable = try table(memoryTable, "placement", at: m)
         let p = m + ["placement"]
@@ -215,16 +238,40 @@ private struct ProfileReader {
                            levels: [String: MemoryLevel]) throws -> MemoryPlacement {
         let here = path + [key]
         let t = try table(parent, key, at: path, hint: "write \(key) = { level = \"<level>\", source = \"…\" }")
-        try checkKeys(t, at: here, allowed: Self.placementEntryKeys)
+        try checkKeys(t, at: here, allowed: key == "weights" ? Self.weightPlacementEntryKeys : Self.placementEntryKeys)
         let level = try string(t, "level", at: here, nonEmpty: true)
-        guard levels[level] != nil else {
-            throw error(.unknownLevel, here + ["level"], "unknown memory level '\(level)'; defined levels: "
-                        + levels.keys.sorted().joined(separator: ", "))
+        func checkLevel(_ name: String, _ at: [String]) throws {
+            guard levels[name] != nil else {
+                throw error(.unknownLevel, at, "unknown memory level '\(name)'; defined levels: "
+                            + levels.keys.sorted().joined(separator: ", "))
+            }
+        }
+        try checkLevel(level, here + ["level"])
+        var spill: [String]? = nil
+        if let raw = t["spill"] {
+            guard let array = raw.array, array.allSatisfy({ $0.string != nil }) else {
+                throw error(.wrongType, here + ["spill"], "spill must be a list of memory levels, e.g. spill = [\"dram\"]")
+            }
+            let names = array.compactMap(\.string)
+            for name in names { try checkLevel(name, here + ["spill"]) }
+            guard Set(names + [level]).count == names.count + 1 else {
+                throw error(.invalidValue, here + ["spill"], "spill lists a level twice or repeats level '\(level)'")
+            }
+            spill = names
+        }
+        var reuse: WeightReuse? = nil
+        if t["reuse"] != nil {
+            let text = try string(t, "reuse", at: here, nonEmpty: true)
+            guard let parsed = WeightReuse(rawValue: text) else {
+                throw error(.invalidValue, here + ["reuse"], "unknown reuse '\(text)'; expected one of: "
+                            + WeightReuse.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            reuse = parsed
         }
         let source = try string(t, "source", at: here, nonEmpty: true,
                                 hint: "every placement needs a source: why the data lives there")
         let assumption = try bool(t, "assumption", at: here) ?? false
-        return MemoryPlacement(level: level, source: source, isAssumption: assumption)
+        return MemoryPlacement(level: level, source: source, isAssumption: assumption, spill: spill, reuse: reuse)
     }
 
     private func example(_ dimension: QuantityDimension) -> String {
@@ -233,6 +280,7 @@ private struct ProfileReader {
         case .power: return "15 mW"
         case .time: return "1 us"
         case .size: return "8 bit"
+        case .count: return "1024 neurons"
         }
     }
 
@@ -248,7 +296,7 @@ private struct ProfileReader {
             return error(.unknownUnit, path, "unknown unit '\(unit)' in '\(text)'; expected \(dimension.rawValue) "
                          + "in \(dimension.unitList)")
         case .wrongDimension(let unit, let found):
-            return error(.wrongUnit, path, "'\(text)' is a \(found.rawValue) (\(unit)) but this entry is "
+            return error(.wrongUnit, path, "'\(text)' is \(found == .energy ? "an" : "a") \(found.rawValue) (\(unit)) but this entry is "
                          + "\(dimension == .energy ? "an" : "a") \(dimension.rawValue) (\(dimension.unitList))")
         case .notANumber:
             return error(.invalidValue, path, "'\(text)' is not a number followed by a unit, e.g. \"\(example(dimension))\"")

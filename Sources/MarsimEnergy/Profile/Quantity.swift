@@ -6,8 +6,10 @@ public enum QuantityDimension: String, Sendable, Codable, CaseIterable {
     case power
     /// Seconds: ns, us (µs), ms, s.
     case time
-    /// Bits: bit, byte (8 bit).
+    /// Bits: bit, byte (8 bit), KB (1,024 bytes, as chip datasheets count SRAM).
     case size
+    /// Whole things counted on a chip: neurons, cores (`[chip]`); stored as a plain number.
+    case count
 
     /// The accepted unit spellings and their power-of-ten exponent relative to the SI base unit
     /// (joule, watt, second, bit). `byte` is the one non-decimal unit and is handled separately.
@@ -17,6 +19,7 @@ public enum QuantityDimension: String, Sendable, Codable, CaseIterable {
         case .power: return ["uW": -6, "µW": -6, "μW": -6, "mW": -3, "W": 0]
         case .time: return ["ns": -9, "us": -6, "µs": -6, "μs": -6, "ms": -3, "s": 0]
         case .size: return ["bit": 0, "bits": 0]
+        case .count: return ["neurons": 0, "neuron": 0, "cores": 0, "core": 0]
         }
     }
 
@@ -26,7 +29,8 @@ public enum QuantityDimension: String, Sendable, Codable, CaseIterable {
         case .energy: return "fJ, pJ, nJ, uJ, mJ, J"
         case .power: return "uW, mW, W"
         case .time: return "ns, us, ms, s"
-        case .size: return "bit, byte"
+        case .size: return "bit, byte, KB"
+        case .count: return "neurons, cores"
         }
     }
 
@@ -37,12 +41,13 @@ public enum QuantityDimension: String, Sendable, Codable, CaseIterable {
         case .power: return "W"
         case .time: return "s"
         case .size: return "bit"
+        case .count: return "1"
         }
     }
 
     /// The dimension a unit spelling belongs to, if any.
     static func of(unit: String) -> QuantityDimension? {
-        if unit == "byte" || unit == "bytes" { return .size }
+        if unit == "byte" || unit == "bytes" || unit == "KB" { return .size }
         return allCases.first { $0.decimalUnits[unit] != nil }
     }
 }
@@ -112,6 +117,9 @@ public struct Quantity: Sendable, Equatable, Hashable, Codable {
         if unit == "byte" || unit == "bytes" {
             guard let v = Double("\(mantissa)e\(exponent)") else { throw .notANumber(text: trimmed) }
             value = v * 8
+        } else if unit == "KB" {
+            guard let v = Double("\(mantissa)e\(exponent)") else { throw .notANumber(text: trimmed) }
+            value = v * 8192
         } else {
             let scale = dimension.decimalUnits[unit]!
             guard let v = Double("\(mantissa)e\(exponent + scale)") else { throw .notANumber(text: trimmed) }
