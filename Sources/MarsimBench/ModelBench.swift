@@ -12,6 +12,8 @@ enum ModelBench {
     struct Options {
         var tokens, runs, warmup, threads, timesteps: Int
         var singleThreadDense: Bool
+        /// Where the ~20% lane's traces go and stay (nil: a temporary folder, removed at the end).
+        var traceFolder: URL? = nil
     }
 
     struct SpikingPoint: Encodable {
@@ -232,9 +234,9 @@ enum ModelBench {
         }
         // Trace sinks at ~20% firing.
         let twenty = steered[1].thresholds
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("marsim-bench-\(getpid())")
+        let directory = o.traceFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("marsim-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { if o.traceFolder == nil { try? FileManager.default.removeItem(at: directory) } }
         let perLane = o.warmup + o.runs * (o.tokens + 1)
         let metadata = try RunMetadata.spikingRun(
             checkpoint: CheckpointIdentity(path: name, shape: model.shape, parameterCount: SyntheticModel.parameterCount(model),

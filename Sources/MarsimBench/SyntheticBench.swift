@@ -20,6 +20,9 @@ public enum SyntheticBench {
         public var timesteps: Int
         /// A checkpoint run the same way beside the synthetic model (nil: none).
         public var checkpoint: URL?
+        /// Keep the synthetic model's ~20%-firing traces (`counts.h5`, `events.h5`) here: a trace at
+        /// this shape for `marsim energy` (nil: they are timed, then deleted).
+        public var traceFolder: URL? = nil
 
         public init(shape: SyntheticShape, seed: UInt64, tokens: Int, runs: Int, warmup: Int, threads: Int, timesteps: Int, checkpoint: URL?) {
             self.shape = shape
@@ -47,7 +50,7 @@ public enum SyntheticBench {
         log.note(String(format: "built in %.1f s: %.2f GB of weights", buildSeconds, Double(SyntheticModel.weightBytes(model)) / 1e9))
         let tokenIDs = randomTokens(count: o.warmup + o.runs * (o.tokens + 1) + 8, vocab: model.shape.vocabSize, seed: o.seed)
         let options = ModelBench.Options(tokens: o.tokens, runs: o.runs, warmup: o.warmup, threads: o.threads, timesteps: o.timesteps,
-                                         singleThreadDense: o.threads > 1)
+                                         singleThreadDense: o.threads > 1, traceFolder: o.traceFolder)
         // The limits are measured again after every timed round, over the model's embedding when it is
         // large (no extra memory), so that the bounds and the timings share the same conditions.
         let roundLimits: (() -> Limits)? = model.embedding.element == .f32 && model.embedding.byteCount >= 256 << 20

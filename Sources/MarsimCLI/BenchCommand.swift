@@ -41,6 +41,7 @@ public struct BenchCommand: ParsableCommand {
         Examples:
           marsim bench --shape tiny --tokens 2 --runs 1 --warmup 1   # slow: limits take minutes in a debug build
           marsim bench --shape llamba-1b          # slow: 5 GB of weights, minutes
+          marsim bench --shape llamba-1b --tokens 2 --runs 1 --warmup 0 --no-fixture --keep-traces traces/llamba-1b  # slow: then marsim energy traces/llamba-1b/counts.h5
           marsim bench --checkpoint DIR --json
         """
     )
@@ -88,6 +89,9 @@ public struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: ArgumentHelp("Synthetic model: keep the ~20%-firing lane's traces (counts.h5, events.h5) in this folder, to cost a model of this shape with `marsim energy`.", valueName: "dir"))
+    var keepTraces: String?
+
     public init() {}
 
     public func validate() throws {
@@ -115,9 +119,10 @@ public struct BenchCommand: ParsableCommand {
                 }
                 return
             }
-            let options = SyntheticBench.Options(shape: shape, seed: seed, tokens: tokens, runs: runs, warmup: warmup, threads: threads,
+            var options = SyntheticBench.Options(shape: shape, seed: seed, tokens: tokens, runs: runs, warmup: warmup, threads: threads,
                                                  timesteps: timesteps,
                                                  checkpoint: noFixture ? nil : checkpointOptions.resolvedDirectory())
+            options.traceFolder = keepTraces.map { URL(fileURLWithPath: $0) }
             let report = try SyntheticBench.run(options, log: &log)
             print(json ? try report.json() : report.table())
         }
