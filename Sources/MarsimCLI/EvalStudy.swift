@@ -3,6 +3,7 @@ import MarsimCheckpoint
 import MarsimCore
 import MarsimEnergy
 import MarsimEngine
+import MarsimReport
 import MarsimStudy
 
 /// An evaluation's item-level record: what `results.json` is computed from, for the whole task or

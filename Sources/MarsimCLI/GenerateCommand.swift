@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 /// `marsim generate`: a greedy continuation of a prompt, dense or spiking.
 public struct GenerateCommand: ParsableCommand {

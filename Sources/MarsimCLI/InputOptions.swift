@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 /// The token sequence to run: `--text`, `--text-file` or `--input-ids`.
 struct InputOptions: ParsableArguments {

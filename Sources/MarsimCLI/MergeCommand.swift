@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarsimReport
 import MarsimStudy
 
 /// `marsim merge`: put the shards of a study back together into what the unsharded command writes.

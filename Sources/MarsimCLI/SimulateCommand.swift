@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 /// `marsim simulate`: run a checkpoint over a token sequence, dense or as a spiking network.
 public struct SimulateCommand: ParsableCommand {

@@ -1,24 +1,32 @@
 import Foundation
 import MarsimCheckpoint
+import MarsimCore
 import MarsimEngine
+import MarsimReport
 import MarsimTokenizer
 
 /// Token ids plus what is known about their bytes.
-struct TokenizedInput {
-    var ids: [Int]
+public struct TokenizedInput {
+    public var ids: [Int]
     /// Bytes each token stands for (for bits per byte), when the text was tokenized.
-    var bytesOfToken: ((Int) -> Int)?
-    var textSource: String?
+    public var bytesOfToken: ((Int) -> Int)?
+    public var textSource: String?
+
+    public init(ids: [Int], bytesOfToken: ((Int) -> Int)?, textSource: String?) {
+        self.ids = ids
+        self.bytesOfToken = bytesOfToken
+        self.textSource = textSource
+    }
 }
 
 /// Text → token ids for a checkpoint: its tokenizer.json (byte-level BPE) when it has one,
 /// else bytes for a 256-entry vocabulary (see `TokenizerLoader`).
-enum TextEncoding {
+public enum TextEncoding {
     /// Loaded tokenizers by checkpoint directory (loading a Llama-3-size tokenizer.json takes ~1 s).
     nonisolated(unsafe) private static var cache: [String: any TextTokenizer] = [:]
 
     /// The checkpoint's tokenizer, loaded once.
-    static func tokenizer(for checkpoint: Checkpoint) throws -> any TextTokenizer {
+    public static func tokenizer(for checkpoint: Checkpoint) throws -> any TextTokenizer {
         let key = checkpoint.directory.path
         if let cached = cache[key] { return cached }
         let loaded = try TokenizerLoader.load(checkpointDirectory: checkpoint.directory, vocabularySize: checkpoint.model.shape.vocabSize)
@@ -27,7 +35,7 @@ enum TextEncoding {
     }
 
     /// Makes `file` the tokenizer of `checkpoint` for this process (`--tokenizer`); its ids must fit the vocabulary.
-    static func use(tokenizerFile file: String, for checkpoint: Checkpoint) throws {
+    public static func use(tokenizerFile file: String, for checkpoint: Checkpoint) throws {
         let tokenizer = try TokenizerLoader.load(tokenizerFile: URL(fileURLWithPath: file))
         guard tokenizer.vocabularySize <= checkpoint.model.shape.vocabSize else {
             throw CLIError("\(file): the tokenizer has \(tokenizer.vocabularySize) ids but \(checkpoint.directory.path) has \(checkpoint.model.shape.vocabSize) embedding rows")
@@ -36,7 +44,7 @@ enum TextEncoding {
     }
 
     /// Encodes `text` (with the tokenizer's special tokens, e.g. BOS, unless `addSpecialTokens` is false).
-    static func encode(_ text: String, source: String, checkpoint: Checkpoint, addSpecialTokens: Bool = true) throws -> TokenizedInput {
+    public static func encode(_ text: String, source: String, checkpoint: Checkpoint, addSpecialTokens: Bool = true) throws -> TokenizedInput {
         let tokenizer = try tokenizer(for: checkpoint)
         let ids = try tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
         return TokenizedInput(ids: ids, bytesOfToken: { tokenizer.tokenBytes($0).count }, textSource: source)
@@ -45,12 +53,12 @@ enum TextEncoding {
 
 extension TextEncoding {
     /// Token ids → text (invalid UTF-8 is replaced).
-    static func decode(_ ids: [Int], checkpoint: Checkpoint) throws -> String {
+    public static func decode(_ ids: [Int], checkpoint: Checkpoint) throws -> String {
         try tokenizer(for: checkpoint).decode(ids)
     }
 
     /// Tokenizes a multiple-choice item: the context, then delimiter + choice as a continuation.
-    static func tokenizeChoiceItem(_ item: MultipleChoiceItem, checkpoint: Checkpoint) throws -> TokenizedChoiceItem {
+    public static func tokenizeChoiceItem(_ item: MultipleChoiceItem, checkpoint: Checkpoint) throws -> TokenizedChoiceItem {
         let byteLevel = checkpoint.model.shape.vocabSize == 256
         let delimiter = item.targetDelimiter ?? (byteLevel ? "" : " ")
         let context = try encode(item.context, source: "task context", checkpoint: checkpoint).ids
