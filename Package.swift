@@ -76,6 +76,8 @@ let package = Package(
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
         .testTarget(name: "MarsimStudyTests", dependencies: ["MarsimTestSupport", "MarsimStudy"]),
-        .testTarget(name: "MarsimCLITests", dependencies: ["MarsimTestSupport", "MarsimCLI"]),
+        .testTarget(name: "MarsimCLITests", dependencies: [
+            "MarsimTestSupport", "MarsimCLI", "MarsimCore", "MarsimCheckpoint", "MarsimReport", "MarsimStudy",
+        ]),
     ]
 )

@@ -108,26 +108,14 @@ public struct CalibrateCommand: ParsableCommand {
             if let calibrationText {
                 window = try CalibrationTokens(file: calibrationText, checkpoint: checkpoint, skip: calibrationSkip, limit: calibrationLimit)
             } else {
-                let ids = try InputOptions.parseIDs(inputIDs!)
-                try InputOptions.checkVocabulary(ids, checkpoint: checkpoint)
+                let ids = try InputTokens.parseIDs(inputIDs!)
+                try InputTokens.checkVocabulary(ids, checkpoint: checkpoint)
                 window = try CalibrationTokens(ids: ids, source: "--input-ids", skip: calibrationSkip, limit: calibrationLimit)
             }
-            let placement = try Placement(placement, shape: checkpoint.model.shape)
-            guard !placement.sites.isEmpty else { throw CLIError("placement '\(placement.specification)' has no spiking sites to calibrate") }
-            let parameters = ATMNParameters(timesteps: timesteps, tau: tau)
-            let calibrationRule = CalibrationRule(kind: rule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
-            var stopwatch = Stopwatch()
-            let result = try SequentialCalibration.run(model: checkpoint.model, tokens: window.ids, sites: placement.sites,
-                                                       parameters: parameters, rule: calibrationRule, sourceName: window.sourceName,
-                                                       threads: threads, progress: note)
-            let seconds = stopwatch.lap()
-            try result.thresholds.write(to: out, sites: placement.sites, metadata: [
-                "rule": rule.rawValue, "timesteps": "\(timesteps)", "tau": "\(tau)", "placement": placement.specification,
-                "checkpoint": checkpoint.directory.path, "calibration": window.sourceName,
-            ])
-            let report = CalibrationReport(result: result, rule: calibrationRule, parameters: parameters, placement: placement.specification,
-                                           checkpoint: checkpoint.directory.path, calibration: window.sourceName,
-                                           tokens: window.ids.count, out: out, seconds: seconds)
+            let report = try ThresholdCalibrationJob.run(
+                checkpoint: checkpoint, window: window, placement: placement, parameters: ATMNParameters(timesteps: timesteps, tau: tau),
+                rule: CalibrationRule(kind: rule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings), threads: threads,
+                out: out)
             print(json ? try report.json() : report.table())
         }
     }

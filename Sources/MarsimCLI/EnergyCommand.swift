@@ -58,29 +58,14 @@ public struct EnergyCommand: ParsableCommand {
             note("\(trace): incomplete trace (the run did not finish); costing the \(reader.tokensWritten) tokens it holds")
         }
         guard reader.tokensWritten > 0 else { throw CLIError("\(trace): the trace holds no tokens") }
-        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
-                                  chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
+        let inputs = try EnergyInputs(reader: reader)
         let profiles = try profileOptions.load()
         let reports = try profiles.map { try EnergyModel.report(profile: $0, inputs: inputs) }
         let phases = try profiles.map { try EnergyModel.phases(profile: $0, inputs: inputs) }
         if csv {
-            var lines = ["profile," + EnergyReport.breakdownCSVHeader]
-            for r in reports {
-                lines += r.breakdownCSV(includeZeroRows: csvAll).split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
-            }
-            print(lines.joined(separator: "\n"))
+            print(EnergyTable.csv(reports, includeZeroRows: csvAll))
         } else if json {
-            let marsim = MarsimProvenance(command: "energy", checkpoint_hash: reader.metadata.checkpoint.contentHash)
-            let neurobench = NeuroBenchMetrics(metadata: reader.metadata, totals: try reader.totalCounts(), tokens: reader.tokensWritten,
-                                               membraneUpdatesKnown: reader.stores(counter: "membrane_updates"))
-            let entries = zip(reports, phases).map {
-                ConventionalJSON(report: EnergyReportWithPhases(report: $0, phases: $1), marsim: marsim, neurobench: neurobench)
-            }
-            if entries.count == 1 {
-                print(try JSONOutput.string(entries[0]))
-            } else {
-                print(try JSONOutput.string(ConventionalJSON(report: ["reports": entries], marsim: marsim, neurobench: neurobench)))
-            }
+            print(try EnergyTable.json(reports, phases: phases, reader: reader))
         } else {
             print(EnergyTable.render(reports, phases: phases, trace: trace, metadata: reader.metadata, complete: reader.isComplete))
         }

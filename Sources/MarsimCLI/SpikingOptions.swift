@@ -82,35 +82,11 @@ struct SpikingOptions: ParsableArguments {
         CalibrationRule(kind: calibrationRule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
     }
 
-    /// Resolves thresholds in order: --thresholds FILE, --calibration-text F, the checkpoint's
-    /// `atmn_thresholds.safetensors` sidecar, a fixed --threshold V; with none of them, calibration
-    /// by the chosen rule on the checkpoint's own calibration text (`DefaultCalibration`), else on
-    /// `input` (the run's tokens) — said on stderr, and recorded as the threshold source, because a
-    /// spiking run with V = 1 for every neuron (the old default) is rarely what anyone meant.
-    ///
-    /// - Parameter input: the run's tokens and where they came from (a text file, for the overlap check).
+    /// The thresholds these options choose (`ThresholdChoice.resolve`; `input`: the run's tokens).
     func thresholdSet(checkpoint: Checkpoint, sites: [AccountingUnit], input: DefaultCalibration.Input? = nil) throws -> ThresholdSet {
-        let shape = checkpoint.model.shape
-        var set: ThresholdSet
-        let sidecar = checkpoint.directory.appendingPathComponent(ThresholdSet.sidecarName)
-        if let thresholds {
-            set = try ThresholdSet.learned(file: URL(fileURLWithPath: thresholds), sites: sites, shape: shape)
-        } else if let calibrationText {
-            let window = try CalibrationTokens(file: calibrationText, checkpoint: checkpoint, skip: calibrationSkip, limit: calibrationLimit)
-            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: window.ids, sites: sites, parameters: parameters,
-                                              rule: rule, sourceName: window.sourceName, progress: note)
-        } else if FileManager.default.fileExists(atPath: sidecar.path) {
-            set = try ThresholdSet.learned(file: sidecar, sites: sites, shape: shape)
-        } else if let threshold {
-            set = ThresholdSet.fixed(threshold, sites: sites, shape: shape)
-        } else {
-            let window = try DefaultCalibration.window(checkpoint: checkpoint, input: input, limit: calibrationLimit)
-            note("thresholds: none given (--thresholds, --calibration-text or --threshold V); calibrating with the \(calibrationRule.rawValue) rule on \(window.sourceName)"
-                 + (window.overlapsInput ? " — the tokens this run evaluates, which flatters fidelity" : ""))
-            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: window.ids, sites: sites, parameters: parameters,
-                                              rule: rule, sourceName: "default: " + window.sourceName, progress: note)
-        }
-        return try set.scaled(by: thresholdScale).checkedFinite()
+        try ThresholdChoice(file: thresholds, calibrationText: calibrationText, calibrationSkip: calibrationSkip, calibrationLimit: calibrationLimit,
+                            fixed: threshold, rule: rule, scale: thresholdScale, parameters: parameters)
+            .resolve(checkpoint: checkpoint, sites: sites, input: input)
     }
 }
 

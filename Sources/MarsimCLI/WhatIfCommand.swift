@@ -132,30 +132,8 @@ public struct WhatIfCommand: ParsableCommand {
         try oneLineErrors { try sweep() }
     }
 
-    /// Refuses an `--out` that is not a directory, or is not empty (unless `--overwrite`).
-    private func checkOutputFolder() throws {
-        try Self.checkOutputFolder(out, overwrite: overwrite)
-    }
-
-    /// Refuses an `out` that is not a directory, or is not empty (unless `overwrite`).
-    static func checkOutputFolder(_ out: String, overwrite: Bool) throws {
-        var info = stat()
-        guard lstat(out, &info) == 0 else {
-            if errno == ENOTDIR { throw CLIError("\(out): cannot create the --out folder: a parent of it is a file") }
-            return  // created later
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("\(out): --out must be a folder, and this is a file")
-        }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
-        if !entries.isEmpty && !overwrite {
-            throw CLIError("\(out): --out is not empty (\(entries.count) entries); choose a new folder or add --overwrite to replace files of the same names")
-        }
-    }
-
     private func sweep() throws {
-        try checkOutputFolder()
+        try OutputFolder.check(out, overwrite: overwrite)
         if slurm.slurm {
             try SlurmSubmission(command: "whatif", options: slurm, studyFolder: out, shardOutputOption: "--out").submit()
             return

@@ -1,6 +1,7 @@
 import Foundation
 import MarsimCore
 import MarsimEnergy
+import MarsimTrace
 
 /// `marsim energy`'s human-readable tables (and the SI formatting what-if tables share).
 public enum EnergyTable {
@@ -94,6 +95,38 @@ public enum EnergyTable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension EnergyTable {
+    /// What `energy --csv` prints: every report's breakdown rows, each prefixed with its profile's name.
+    public static func csv(_ reports: [EnergyReport], includeZeroRows: Bool) -> String {
+        var lines = ["profile," + EnergyReport.breakdownCSVHeader]
+        for r in reports {
+            lines += r.breakdownCSV(includeZeroRows: includeZeroRows).split(separator: "\n").dropFirst().map { EnergyReport.csvField(r.profile.name) + "," + $0 }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What `energy --json` prints: one report object (with its phases and the shared `marsim` and
+    /// `neurobench` blocks) for one profile, else `{"reports": [...]}`.
+    public static func json(_ reports: [EnergyReport], phases: [PhaseEnergy], reader: TraceReader) throws -> String {
+        let marsim = MarsimProvenance(command: "energy", checkpoint_hash: reader.metadata.checkpoint.contentHash)
+        let neurobench = NeuroBenchMetrics(metadata: reader.metadata, totals: try reader.totalCounts(), tokens: reader.tokensWritten,
+                                           membraneUpdatesKnown: reader.stores(counter: "membrane_updates"))
+        let entries = zip(reports, phases).map {
+            ConventionalJSON(report: EnergyReportWithPhases(report: $0, phases: $1), marsim: marsim, neurobench: neurobench)
+        }
+        if entries.count == 1 { return try JSONOutput.string(entries[0]) }
+        return try JSONOutput.string(ConventionalJSON(report: ["reports": entries], marsim: marsim, neurobench: neurobench))
+    }
+}
+
+extension EnergyInputs {
+    /// The counts and metadata of a trace, as `EnergyModel` costs them: a trace alone is enough.
+    public init(reader: TraceReader) throws {
+        self.init(metadata: reader.metadata, counts: try reader.counts(),
+                  chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
     }
 }
 

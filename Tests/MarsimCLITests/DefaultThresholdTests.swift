@@ -1,8 +1,10 @@
 import Foundation
-@testable import MarsimCLI
 import MarsimCheckpoint
+@testable import MarsimCLI
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 import MarsimTestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 @testable import MarsimCLI
 import MarsimCore
 import MarsimHDF5
+import MarsimReport
 import MarsimTestSupport
 import MarsimTrace
 import Testing

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MarsimCheckpoint
+@testable import MarsimCheckpoint
 @testable import MarsimCLI
 import Testing
 

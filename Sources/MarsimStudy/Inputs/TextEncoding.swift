@@ -68,3 +68,31 @@ extension TextEncoding {
         return TokenizedChoiceItem(context: context, choices: choices, choiceBytes: item.choices.map { $0.utf8.count }, label: item.label)
     }
 }
+
+extension TextEncoding {
+    /// The tokenizer of the checkpoint in `directory` without loading its weights: its
+    /// tokenizer.json, or bytes for `vocab_size` 256 (read alone from config.json; all three
+    /// architectures spell it `vocab_size`), for `marsim tokenize`.
+    public static func tokenizer(checkpointDirectory directory: URL) throws -> any TextTokenizer {
+        struct VocabularySize: Decodable { var vocab_size: Int }
+        let vocabularySize = try ConfigFile.decode(VocabularySize.self, from: directory.appendingPathComponent("config.json")).vocab_size
+        return try TokenizerLoader.load(checkpointDirectory: directory, vocabularySize: vocabularySize)
+    }
+
+    /// The UTF-8 text of `file`, decoded as is (a byte-order mark is text too; String(data:encoding:)
+    /// would drop it); throws when it is not UTF-8.
+    public static func readUTF8(file: String) throws -> String {
+        let url = URL(fileURLWithPath: file)
+        let data = try InputFile.read(url.path, label: "text file")
+        let text = String(decoding: data, as: UTF8.self)
+        guard text.utf8.elementsEqual(data) else { throw TokenizeError("\(url.path): not UTF-8 text") }
+        return text
+    }
+}
+
+/// A one-line failure of `marsim tokenize` that is not the tokenizer's own.
+public struct TokenizeError: Error, CustomStringConvertible, LocalizedError {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+    public var errorDescription: String? { description }
+}

@@ -317,8 +317,7 @@ public struct WhatIfSweep {
         }
         // Re-cost from the trace alone: what `marsim energy` would do.
         let reader = try TraceReader(path: path)
-        let inputs = EnergyInputs(metadata: reader.metadata, counts: try reader.counts(),
-                                  chunkLengths: try reader.chunkLengths(), sharedWeightReads: try reader.sharedWeightReads())
+        let inputs = try EnergyInputs(reader: reader)
         let spikingSites = settings.mode == .dense ? [] : settings.spikingSites
         return WhatIfRow(configuration: nil, summary: WhatIfSummary(summary, denseBaseline: simulator.denseBaseline(), spikingSites: spikingSites,
                                                               timesteps: settings.parameters.timesteps), trace: path,
