@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTestSupport", "MarsimTrace", "MarsimHDF5", "MarsimEnergy"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
-        .testTarget(name: "MarsimStudyTests", dependencies: ["MarsimTestSupport", "MarsimStudy"]),
+        .testTarget(name: "MarsimStudyTests", dependencies: ["MarsimTestSupport", "MarsimStudy", "MarsimCheckpoint", "MarsimReport"]),
+        .testTarget(name: "MarsimReportTests", dependencies: ["MarsimReport", "MarsimHDF5"]),
         .testTarget(name: "MarsimCLITests", dependencies: [
             "MarsimTestSupport", "MarsimCLI", "MarsimCore", "MarsimCheckpoint", "MarsimReport", "MarsimStudy",
         ]),
