@@ -5,6 +5,7 @@ import MarsimEngine
 /// What `marsim calibrate` prints: the rule and its settings, per site the output error before and
 /// after, and the time.
 public struct CalibrationReport: Encodable {
+    /// One calibrated site: its size, its output error before and after, and its time.
     public struct Site: Encodable {
         public var site: String
         public var fan_in: Int
@@ -20,6 +21,7 @@ public struct CalibrationReport: Encodable {
         public var seconds: Double
     }
 
+    /// The run's settings (the learning ones only for the output rule).
     public struct Settings: Encodable {
         public var timesteps: Int
         public var tau: Float
@@ -68,8 +70,10 @@ public struct CalibrationReport: Encodable {
         self.seconds = seconds
     }
 
+    /// `calibrate --json`.
     public func json() throws -> String { try prettyJSON(self) }
 
+    /// The table `calibrate` prints: one row per site, then the time.
     public func table() -> String {
         var lines = [
             "rule         \(threshold_source)",

@@ -4,6 +4,7 @@ import MarsimEngine
 /// What `marsim generate --json` prints: the prompt and its continuation, as text and ids, and how
 /// long loading, prefill and decode took.
 public struct GenerationReport: Encodable {
+    /// Load seconds, then prefill and decode: tokens and milliseconds per token.
     public struct Timing: Encodable {
         public var load_s: Double
         public var prefill_tokens: Int

@@ -53,7 +53,9 @@ public struct SlurmSubmission {
         self.workingDirectory = workingDirectory
     }
 
+    /// Where the scripts, logs and shards go.
     public var layout: SlurmLayout { SlurmLayout(study: absolute(studyFolder)) }
+    /// How many shards (array tasks) the study is split into.
     public var shardCount: Int { options.shards ?? 1 }
 
     /// The marsim executable the jobs run.
@@ -182,14 +184,17 @@ public func shellQuoted(_ text: String) -> String {
 public struct SlurmLayout {
     /// The study's output folder: the merged results go here.
     public var study: String
+    /// The batch scripts' folder, and the two scripts.
     public var scripts: String { study + "/slurm" }
     public var shardScript: String { scripts + "/shards.sbatch" }
     public var mergeScript: String { scripts + "/merge.sbatch" }
+    /// The jobs' logs, and the shards' output folders.
     public var logs: String { study + "/logs" }
     public var shards: String { study + "/shards" }
 
     public init(study: String) { self.study = study }
 
+    /// Shard K's log.
     public func log(shard: Int) -> String { logs + "/shard-\(shard).log" }
 
     /// For a merge missing shard K: where its log is, how it ended, and how to re-run it — when the

@@ -40,12 +40,13 @@ public struct WhatIfOutput {
 
     var usesBitsPerByte: Bool { dense.summary.bitsPerByte(spiking: false) != nil }
 
-    /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`).
     /// The files `write` writes, relative paths under `out` first.
     public var writtenFiles: [String] {
         ["results.csv"] + profileFiles.flatMap { ["energy-vs-fidelity-\($0).svg", "breakdown-\($0).svg"] }
     }
 
+    /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`),
+    /// then prints the tables (unless `printTables` is false) and notes what was written.
     public func write(printTables: Bool = true) throws {
         try AtomicOutputFile.write(csv(), to: out.appendingPathComponent("results.csv").path, label: "results file")
         for (p, file) in profileFiles.enumerated() {
