@@ -6,13 +6,42 @@ import MarsimEngine
 import MarsimReport
 import MarsimStudy
 
-/// An evaluation's item-level record: what `results.json` is computed from, for the whole task or
+/// One task of an eval: its file and its items (after `--limit`), tokenized for the checkpoint.
+struct EvalTask {
+    /// The task's name: the file's name without `.jsonl` (lm-eval's task key).
+    var name: String
+    var file: String
+    /// Items in the file, and the study's items (the first `--limit` of them).
+    var fileItems: Int
+    var items: [TokenizedChoiceItem]
+
+    static func name(of file: String) -> String { URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent }
+
+    static func load(_ file: String, limit: Int?, checkpoint: Checkpoint) throws -> EvalTask {
+        let all = try MultipleChoiceItem.load(jsonl: URL(fileURLWithPath: file))
+        let items = limit.map { Array(all.prefix($0)) } ?? all
+        return EvalTask(name: name(of: file), file: file, fileItems: all.count,
+                        items: try items.map { try TextEncoding.tokenizeChoiceItem($0, checkpoint: checkpoint) })
+    }
+
+    /// Per task, the indices of the items a shard scores (all without one): the study's work units
+    /// are every task's items in order, task after task, so shards share tasks as well as items.
+    static func share(of tasks: [EvalTask], shard: ShardSpec?) -> [[Int]] {
+        var start = 0
+        return tasks.map { task in
+            defer { start += task.items.count }
+            return task.items.indices.filter { shard?.owns(start + $0) ?? true }
+        }
+    }
+}
+
+/// An evaluation's item-level record: what `results.json` is computed from, for the whole study or
 /// one shard of it. Accuracy is recomputed from the log-likelihoods (never averaged from shards'
 /// accuracies), costs from integer totals (which shards add up exactly).
 struct EvalRunData: Codable, Equatable {
     /// One item as one model scored it.
     struct Item: Codable, Equatable {
-        /// The item's index in the task file (after --limit): its place in the merged order.
+        /// The item's index in its task (after --limit): its place in the merged order.
         var index: Int
         /// Per choice, Σ ln p(choice token | context + earlier choice tokens).
         var loglik: [Double]
@@ -21,7 +50,7 @@ struct EvalRunData: Codable, Equatable {
         var label: Int
     }
 
-    /// One model's items and work.
+    /// One model's items and work on one task.
     struct Model: Codable, Equatable {
         var items: [Item]
         var tokens: Int
@@ -30,44 +59,56 @@ struct EvalRunData: Codable, Equatable {
         var schedule: TickSchedule
     }
 
-    /// The task's name (the task file's name without `.jsonl`).
-    var task: String
-    var tasksFile: String
-    /// Items in the task file; `limit`: the --limit (nil: all).
-    var fileItems: Int
+    /// One task: the dense model's record and the spiking model's at each of `timesteps`.
+    struct Task: Codable, Equatable {
+        /// The task's name (the task file's name without `.jsonl`) and its file.
+        var name: String
+        var file: String
+        /// Items in the task file, and in the study (after --limit).
+        var fileItems: Int
+        var studyItems: Int
+        var dense: Model?
+        /// Parallel to `EvalRunData.timesteps`.
+        var spiking: [Model]
+    }
+
+    var tasks: [Task]
+    /// The --limit (nil: all).
     var limit: Int?
     /// lm-eval's `config.model_args`: checkpoint and spiking settings.
     var modelArgs: String
-    var timesteps: Int?
+    var checkpointHash: String
+    /// The spiking model's T's, and the threshold source at each (empty with --mode dense).
+    var timesteps: [Int]
+    var thresholdSources: [String]
+    var neuron: String?
     var placement: String?
-    var thresholdSource: String?
+    var spikingSites: [AccountingUnit]
     var units: [AccountingUnit]
     var denseBaseline: [ActivityCounts]
     var profiles: [HardwareProfile]
-    var dense: Model?
-    var spiking: Model?
 
     /// The shards' data as one run: items in task order, tokens and totals summed.
     static func merged(_ parts: [EvalRunData]) throws -> EvalRunData {
         var whole = parts[0]
-        func merge(_ models: [Model?]) -> Model? {
-            guard let first = models.first ?? nil else { return nil }
-            var out = first
-            for model in models.dropFirst() {
-                guard let model else { continue }
-                out.items += model.items
-                out.tokens += model.tokens
-                for u in out.unitTotals.indices { out.unitTotals[u] += model.unitTotals[u] }
-            }
-            out.items.sort { $0.index < $1.index }
+        func merge(_ a: Model, _ b: Model) -> Model {
+            var out = a
+            out.items = (out.items + b.items).sorted { $0.index < $1.index }
+            out.tokens += b.tokens
+            for u in out.unitTotals.indices { out.unitTotals[u] += b.unitTotals[u] }
             return out
         }
-        for part in parts.dropFirst() where part.units != whole.units || part.denseBaseline != whole.denseBaseline
-            || (part.dense == nil) != (whole.dense == nil) || (part.spiking == nil) != (whole.spiking == nil) {
-            throw StudyError("eval shards disagree on the model's units or the models scored; they are not one study")
+        for part in parts.dropFirst() {
+            guard part.units == whole.units, part.denseBaseline == whole.denseBaseline, part.timesteps == whole.timesteps,
+                  part.tasks.map(\.name) == whole.tasks.map(\.name),
+                  zip(part.tasks, whole.tasks).allSatisfy({ ($0.dense == nil) == ($1.dense == nil) && $0.spiking.count == $1.spiking.count })
+            else { throw StudyError("eval shards disagree on the tasks, the model's units or the models scored; they are not one study") }
+            for k in whole.tasks.indices {
+                let other = part.tasks[k]
+                if let d = whole.tasks[k].dense, let e = other.dense { whole.tasks[k].dense = merge(d, e) }
+                for j in whole.tasks[k].spiking.indices { whole.tasks[k].spiking[j] = merge(whole.tasks[k].spiking[j], other.spiking[j]) }
+            }
         }
-        whole.dense = merge(parts.map(\.dense))
-        whole.spiking = merge(parts.map(\.spiking))
         return whole
     }
 }
@@ -75,11 +116,14 @@ struct EvalRunData: Codable, Equatable {
 /// `results.json`, shaped like lm-evaluation-harness's (`results.<task>."acc,none"`,
 /// `"acc_stderr,none"`, `"acc_norm,none"`, `"acc_norm_stderr,none"`, `configs`, `versions`,
 /// `n-shot`, `higher_is_better`, `n-samples`, `config`), with marsim's own block beside
-/// (`marsim`: both models' scores and work, and joules per token under every profile).
+/// (`marsim`: provenance, and per result both models' scores, work, NeuroBench metrics and joules
+/// per token under every profile).
 ///
-/// `results` holds the spiking model's scores (the dense model's with `--mode dense`). Standard
-/// errors are lm-eval's for a mean: the sample standard deviation (n − 1) ÷ √n. Nothing in it
-/// depends on the time or machine, so a merged study's file equals the unsharded run's byte for byte.
+/// A result is a task at one T: keyed by the task's name, or `<task>_T<t>` when several T's were
+/// scored (its `configs` entry's `metadata` says which T). `results` holds the spiking model's
+/// scores (the dense model's with `--mode dense`). Standard errors are lm-eval's for a mean: the
+/// sample standard deviation (n − 1) ÷ √n. Nothing in it depends on the time or machine, so a
+/// merged study's file equals the unsharded run's byte for byte.
 struct EvalResultsFile: Encodable {
     struct TaskScores: Encodable {
         var alias: String
@@ -100,12 +144,15 @@ struct EvalResultsFile: Encodable {
         }
     }
     struct Metric: Encodable { var metric: String; var aggregation = "mean"; var higher_is_better = true }
+    /// lm-eval's task `metadata`: which spiking setting this result is.
+    struct TaskMetadata: Encodable { var timesteps: Int?; var threshold_source: String? }
     struct TaskConfig: Encodable {
         var task: String
         var dataset_path: String
         var output_type = "multiple_choice"
         var num_fewshot = 0
         var metric_list: [Metric]
+        var metadata: TaskMetadata
     }
     struct Samples: Encodable { var original: Int; var effective: Int }
     struct RunConfig: Encodable {
@@ -136,15 +183,32 @@ struct EvalResultsFile: Encodable {
         var synaptic_ops_per_token: Double
         var dense_macs_per_token: Double
         var timesteps: Int?
+        var neuron: String?
         var placement: String?
         var threshold_source: String?
+        /// NeuroBench's workload metrics of this model's run, per token (docs/DESIGN.md §6).
+        var neurobench: NeuroBenchMetrics
         /// Joules per token under each profile (`AggregateEnergy`).
         var energy: [AggregateEnergy]
     }
+    /// One result's models side by side.
+    struct RunBlock: Encodable {
+        var task: String
+        var dense: ModelBlock?
+        var spiking: ModelBlock?
+        var acc_difference: Double?
+        var acc_norm_difference: Double?
+    }
     struct MarsimBlock: Encodable {
         var version = MarsimCore.marsimVersion
+        var command = "eval"
+        /// FNV-1a 64 of the checkpoint's tensor files, hex (as traces and every `--json` record it).
+        var checkpoint_hash: String
         /// Which model `results` reports.
         var reported_model: String
+        /// Per result key (as in `results`).
+        var runs: [String: RunBlock]
+        /// With a single result, its blocks again at this level (deprecated: read `runs`).
         var dense: ModelBlock?
         var spiking: ModelBlock?
         var acc_difference: Double?
@@ -185,38 +249,60 @@ struct EvalResultsFile: Encodable {
         return variance.squareRoot() / Double(x.count).squareRoot()
     }
 
+    /// The result key of `task` at the `j`-th T (nil: the dense model alone).
+    static func key(task: String, timesteps: [Int], index j: Int?) -> String {
+        guard let j, timesteps.count > 1 else { return task }
+        return "\(task)_T\(timesteps[j])"
+    }
+
     init(_ data: EvalRunData) throws {
-        func block(_ model: EvalRunData.Model?, spiking: Bool) throws -> ModelBlock? {
+        func block(_ model: EvalRunData.Model?, spikingAt j: Int?) throws -> ModelBlock? {
             guard let model else { return nil }
             let s = Self.scores(model.items)
             let total = model.unitTotals.reduce(ActivityCounts(), +)
             let n = Double(max(model.tokens, 1))
+            let sites = j == nil ? [] : data.spikingSites
             return ModelBlock(acc: s.acc, acc_stderr: s.accStderr, acc_norm: s.accNorm, acc_norm_stderr: s.accNormStderr,
                               items: model.items.count, tokens: model.tokens, spikes_per_token: Double(total.spikes) / n,
                               acs_per_token: Double(total.synapticOps) / n, macs_per_token: Double(total.denseMACs) / n,
                               synaptic_ops_per_token: Double(total.synapticOps) / n, dense_macs_per_token: Double(total.denseMACs) / n,
-                              timesteps: spiking ? data.timesteps : nil, placement: spiking ? data.placement : nil,
-                              threshold_source: spiking ? data.thresholdSource : nil,
+                              timesteps: j.map { data.timesteps[$0] }, neuron: j == nil ? nil : data.neuron,
+                              placement: j == nil ? nil : data.placement, threshold_source: j.map { data.thresholdSources[$0] },
+                              neurobench: NeuroBenchMetrics(units: data.units, totals: model.unitTotals, denseBaseline: data.denseBaseline,
+                                                            tokens: model.tokens, spikingSites: sites, timesteps: model.schedule.timesteps),
                               energy: try data.profiles.map {
                                   try EnergyModel.aggregate(profile: $0, unitTotals: model.unitTotals, tokens: max(model.tokens, 1),
                                                             units: data.units, denseBaseline: data.denseBaseline, schedule: model.schedule)
                               })
         }
-        let dense = try block(data.dense, spiking: false), spiking = try block(data.spiking, spiking: true)
-        guard let reported = spiking ?? dense else { throw StudyError("\(data.tasksFile): no model was scored") }
-        let task = data.task
-        results = [task: TaskScores(alias: task, acc: reported.acc, accStderr: reported.acc_stderr, accNorm: reported.acc_norm,
-                                    accNormStderr: reported.acc_norm_stderr)]
-        group_subtasks = [task: []]
-        configs = [task: TaskConfig(task: task, dataset_path: data.tasksFile, metric_list: [Metric(metric: "acc"), Metric(metric: "acc_norm")])]
-        versions = [task: 1.0]
-        nShot = [task: 0]
-        higherIsBetter = [task: ["acc": true, "acc_norm": true]]
-        nSamples = [task: Samples(original: data.fileItems, effective: reported.items)]
+        var runs: [String: RunBlock] = [:]
+        results = [:]; group_subtasks = [:]; configs = [:]; versions = [:]; nShot = [:]; higherIsBetter = [:]; nSamples = [:]
+        for task in data.tasks {
+            let dense = try block(task.dense, spikingAt: nil)
+            let settings: [Int?] = task.spiking.isEmpty ? [nil] : Array(task.spiking.indices)
+            for j in settings {
+                let spiking = try j.flatMap { try block(task.spiking[$0], spikingAt: $0) }
+                guard let reported = spiking ?? dense else { throw StudyError("\(task.file): no model was scored") }
+                let key = Self.key(task: task.name, timesteps: data.timesteps, index: j)
+                results[key] = TaskScores(alias: key == task.name ? key : "\(task.name) (T=\(data.timesteps[j!]))", acc: reported.acc,
+                                          accStderr: reported.acc_stderr, accNorm: reported.acc_norm, accNormStderr: reported.acc_norm_stderr)
+                group_subtasks[key] = []
+                configs[key] = TaskConfig(task: key, dataset_path: task.file, metric_list: [Metric(metric: "acc"), Metric(metric: "acc_norm")],
+                                          metadata: TaskMetadata(timesteps: j.map { data.timesteps[$0] }, threshold_source: j.map { data.thresholdSources[$0] }))
+                versions[key] = 1.0
+                nShot[key] = 0
+                higherIsBetter[key] = ["acc": true, "acc_norm": true]
+                nSamples[key] = Samples(original: task.fileItems, effective: reported.items)
+                runs[key] = RunBlock(task: task.name, dense: dense, spiking: spiking,
+                                     acc_difference: dense.flatMap { d in spiking.map { $0.acc - d.acc } },
+                                     acc_norm_difference: dense.flatMap { d in spiking.map { $0.acc_norm - d.acc_norm } })
+            }
+        }
         config = RunConfig(model_args: data.modelArgs, limit: data.limit)
-        marsim = MarsimBlock(reported_model: spiking == nil ? "dense" : "spiking", dense: dense, spiking: spiking,
-                             acc_difference: dense.flatMap { d in spiking.map { $0.acc - d.acc } },
-                             acc_norm_difference: dense.flatMap { d in spiking.map { $0.acc_norm - d.acc_norm } })
+        let only = runs.count == 1 ? runs.values.first : nil
+        marsim = MarsimBlock(checkpoint_hash: data.checkpointHash, reported_model: data.timesteps.isEmpty ? "dense" : "spiking", runs: runs,
+                             dense: only?.dense, spiking: only?.spiking, acc_difference: only?.acc_difference,
+                             acc_norm_difference: only?.acc_norm_difference)
     }
 
     /// Pretty-printed, sorted keys: the same data gives the same bytes.
@@ -262,66 +348,76 @@ enum EvalStudy {
             }
         }
         let whole = try EvalRunData.merged(parts)
-        for model in [whole.dense, whole.spiking].compactMap({ $0 }) where model.items.map(\.index) != Array(0..<set.study.units) {
-            throw StudyError("the shards' items are not items 0…\(set.study.units - 1) once each")
+        for task in whole.tasks {
+            for model in [task.dense].compactMap({ $0 }) + task.spiking where model.items.map(\.index) != Array(0..<task.studyItems) {
+                throw StudyError("the shards' items of task \(task.name) are not items 0…\(task.studyItems - 1) once each")
+            }
         }
         try EvalResultsFile.write(whole, to: out)
     }
 }
 
 extension EvalCommand {
-    /// Writes `folder/results.json`, or with `share` the shard's record and manifest.
-    func writeOutput(to folder: String, checkpoint: Checkpoint, share: ShardSpec?,
-                     results: (dense: EvaluationResult?, spiking: EvaluationResult?, schedule: TickSchedule?), report: Report,
-                     items: (indices: [Int], tokenized: [TokenizedChoiceItem], inFile: Int, inStudy: Int),
-                     profiles: [HardwareProfile]) throws {
+    /// The item-level record of this run (a shard's share of the study, or all of it).
+    func runData(checkpoint: Checkpoint, tasks: [EvalTask], chosen: [[Int]], dense: [EvaluationResult]?, spiking: [SpikingPass],
+                 placement: Placement?, neuron: String, profiles: [HardwareProfile]) -> EvalRunData {
         let pass = ForwardPass(model: checkpoint.model)
-        func model(_ r: EvaluationResult?, _ schedule: TickSchedule) -> EvalRunData.Model? {
-            r.map { r in
-                EvalRunData.Model(items: zip(items.indices, zip(r.items, items.tokenized)).map { index, pair in
-                    EvalRunData.Item(index: index, loglik: pair.0.loglik, choiceBytes: pair.1.choiceBytes, label: pair.0.label)
-                }, tokens: r.tokens, unitTotals: r.unitTotals, schedule: schedule)
-            }
+        func model(_ r: EvaluationResult, task k: Int, _ schedule: TickSchedule) -> EvalRunData.Model {
+            EvalRunData.Model(items: zip(chosen[k], r.items).map { index, scored in
+                EvalRunData.Item(index: index, loglik: scored.loglik, choiceBytes: tasks[k].items[index].choiceBytes, label: scored.label)
+            }, tokens: r.tokens, unitTotals: r.unitTotals, schedule: schedule)
         }
-        let data = EvalRunData(
-            task: URL(fileURLWithPath: tasks).deletingPathExtension().lastPathComponent, tasksFile: tasks, fileItems: items.inFile,
-            limit: limit, modelArgs: modelArguments(checkpoint: checkpoint, thresholdSource: report.threshold_source),
-            timesteps: report.timesteps, placement: report.placement, thresholdSource: report.threshold_source,
-            units: pass.index.units, denseBaseline: pass.denseCountsPerToken(), profiles: profiles,
-            dense: model(results.dense, TickSchedule(sitesPerToken: 0, timesteps: 1, tickPeriodMs: 1)),
-            spiking: results.schedule.flatMap { model(results.spiking, $0) })
+        let denseSchedule = TickSchedule(sitesPerToken: 0, timesteps: 1, tickPeriodMs: 1)
+        let records = tasks.indices.map { k in
+            EvalRunData.Task(name: tasks[k].name, file: tasks[k].file, fileItems: tasks[k].fileItems, studyItems: tasks[k].items.count,
+                             dense: dense.map { model($0[k], task: k, denseSchedule) },
+                             spiking: spiking.map { model($0.results[k], task: k, $0.schedule) })
+        }
+        let sources = spiking.map(\.thresholdSource)
+        return EvalRunData(tasks: records, limit: limit, modelArgs: modelArguments(checkpoint: checkpoint, thresholdSources: sources),
+                           checkpointHash: checkpoint.identity().contentHash, timesteps: spiking.map(\.timesteps),
+                           thresholdSources: sources, neuron: spiking.isEmpty ? nil : neuron,
+                           placement: spiking.isEmpty ? nil : placement?.specification, spikingSites: spiking.isEmpty ? [] : placement?.sites ?? [],
+                           units: pass.index.units, denseBaseline: pass.denseCountsPerToken(), profiles: profiles)
+    }
+
+    /// Writes `folder/results.json`, or with `share` the shard's record and manifest.
+    func writeOutput(_ data: EvalRunData, to folder: String, checkpoint: Checkpoint, share: ShardSpec?,
+                     profiles: [HardwareProfile], studyItems: Int) throws {
         if let share {
-            try EvalStudy.writeShard(data, study: try studyIdentity(checkpoint: checkpoint, profiles: profiles, items: items.inStudy),
+            try EvalStudy.writeShard(data, study: try studyIdentity(checkpoint: checkpoint, profiles: profiles, items: studyItems),
                                      shard: share, folder: folder)
         } else {
             try EvalResultsFile.write(data, to: folder)
         }
     }
 
-    /// lm-eval's `model_args` for this run: the checkpoint and the spiking settings.
-    func modelArguments(checkpoint: Checkpoint, thresholdSource: String?) -> String {
+    /// lm-eval's `model_args` for this run: the checkpoint and the spiking settings (with several
+    /// T's, `timesteps=2|4|8`, each result's threshold source in its config's `metadata`).
+    func modelArguments(checkpoint: Checkpoint, thresholdSources: [String]) -> String {
         var args = ["checkpoint=\(checkpoint.directory.path)", "mode=\(mode.rawValue)", "chunk=\(execution.chunk)"]
         if mode != .dense {
-            args += ["timesteps=\(spiking.timesteps)", "tau=\(spiking.tau)", "placement=\(spiking.placement)",
-                     "thresholds=\(thresholdSource ?? "")"]
+            args += ["timesteps=" + spiking.timestepList.values.map(String.init).joined(separator: "|"), "tau=\(spiking.tau)",
+                     "neuron=\(spiking.neuron)", "placement=\(spiking.placement)"]
+            if thresholdSources.count == 1 { args.append("thresholds=\(thresholdSources[0])") }
         }
         return args.joined(separator: ",")
     }
 
-    /// The eval this command runs, whatever shard of it: the task file's content, the item count,
+    /// The eval this command runs, whatever shard of it: the task files' content, the item count,
     /// the checkpoint's and profiles' content, and every setting that changes a score or a cost.
     func studyIdentity(checkpoint: Checkpoint, profiles: [HardwareProfile], items: Int) throws -> StudyIdentity {
         let sidecar = checkpoint.directory.appendingPathComponent(ThresholdSet.sidecarName).path
         var p: [String: String] = [
             "checkpoint_digest": checkpoint.identity().contentHash,
-            "tasks_digest": try ContentDigest.ofFile(tasks),
+            "tasks_digest": try taskFiles.map { EvalTask.name(of: $0) + "=" + (try ContentDigest.ofFile($0)) }.joined(separator: ","),
             "limit": limit.map(String.init) ?? "all",
             "mode": mode.rawValue,
             "chunk": String(execution.chunk),
             "delivery": execution.delivery.rawValue,
         ]
         if mode != .dense {
-            p["timesteps"] = String(spiking.timesteps)
+            p["timesteps"] = spiking.timestepList.description
             p["tau"] = "\(spiking.tau)"
             p["neuron"] = "\(spiking.neuron) reset \(spiking.reset.rawValue) spike_bits \(spiking.spikeBits)"
             p["placement"] = spiking.placement

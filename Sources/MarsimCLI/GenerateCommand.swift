@@ -44,6 +44,7 @@ public struct GenerateCommand: ParsableCommand {
 
     public func validate() throws {
         guard tokens >= 1 && tokens <= 100_000 else { throw ValidationError("Please give --tokens between 1 and 100000.") }
+        try spiking.requireOneTimestep()
     }
 
     public func run() throws {

@@ -48,6 +48,8 @@ public struct SimulateCommand: ParsableCommand {
 
     public init() {}
 
+    public func validate() throws { try spiking.requireOneTimestep() }
+
     public func run() throws {
         try oneLineErrors {
             // Outputs are checked against inputs and each other before anything is loaded or written.

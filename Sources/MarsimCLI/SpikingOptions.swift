@@ -24,8 +24,15 @@ struct SpikingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("graded only: bits b of each event's signed payload (2...8; |q| ≤ 2^(b−1) − 1).", valueName: "b"))
     var spikeBits: Int = GradedNeuron.defaultSpikeBits
 
-    @Option(name: [.customShort("T"), .long], help: "Ticks per token (T) each spiking site runs.")
-    var timesteps: Int = 4
+    @Option(name: [.customShort("T"), .customLong("timesteps")],
+            help: ArgumentHelp("Ticks per token (T) each spiking site runs (eval: a comma list such as 2,4,8 scores every T).", valueName: "T"))
+    var timestepList = TimestepList([4])
+
+    /// The run's T (commands that run one T refuse a list: `requireOneTimestep()`).
+    var timesteps: Int {
+        get { timestepList.values[0] }
+        set { timestepList = TimestepList([newValue]) }
+    }
 
     @Option(help: "Membrane leak divisor between ticks (1 = no leak).")
     var tau: Float = 1
@@ -61,7 +68,10 @@ struct SpikingOptions: ParsableArguments {
 
     func validate() throws {
         try validateNeuron(neuron, spikeBits: spikeBits)
-        guard (1...255).contains(timesteps) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
+        guard timestepList.values.allSatisfy((1...255).contains) else { throw ValidationError("Please give --timesteps between 1 and 255.") }
+        guard Set(timestepList.values).count == timestepList.values.count else {
+            throw ValidationError("Please give distinct --timesteps values (got \(timestepList)).")
+        }
         guard tau > 0, tau.isFinite else { throw ValidationError("Please give a positive --tau.") }
         if let threshold, !(threshold > 0 && threshold.isFinite) { throw ValidationError("Please give a positive --threshold.") }
         guard thresholdScale > 0, thresholdScale.isFinite else { throw ValidationError("Please give a positive --threshold-scale.") }
@@ -71,6 +81,21 @@ struct SpikingOptions: ParsableArguments {
         if thresholds != nil && calibrationText != nil {
             throw ValidationError("Please give either --thresholds or --calibration-text, not both.")
         }
+    }
+
+    /// Throws unless one T was given: for the commands that run one configuration (simulate,
+    /// generate); eval scores a list, whatif sweeps its own.
+    func requireOneTimestep() throws {
+        guard timestepList.values.count == 1 else {
+            throw ValidationError("Please give one --timesteps value (got \(timestepList)); eval scores a list, whatif sweeps one.")
+        }
+    }
+
+    /// These options at one of the listed T's.
+    func at(timesteps t: Int) -> SpikingOptions {
+        var copy = self
+        copy.timesteps = t
+        return copy
     }
 
     var parameters: NeuronParameters {
@@ -88,6 +113,23 @@ struct SpikingOptions: ParsableArguments {
                             fixed: threshold, rule: rule, scale: thresholdScale, parameters: parameters)
             .resolve(checkpoint: checkpoint, sites: sites, input: input)
     }
+}
+
+/// `--timesteps`: one T, or a comma list of T's (`2,4,8`; `validate()` refuses repeats).
+struct TimestepList: ExpressibleByArgument, CustomStringConvertible, Equatable {
+    var values: [Int]
+
+    init(_ values: [Int]) { self.values = values }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        guard !parts.isEmpty, values.count == parts.count else { return nil }
+        self.values = values
+    }
+
+    var description: String { values.map(String.init).joined(separator: ",") }
+    var defaultValueDescription: String { description }
 }
 
 /// Throws a "Please …" message unless `name` is a registered neuron model whose parameters are valid.

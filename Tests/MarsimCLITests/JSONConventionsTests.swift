@@ -118,6 +118,9 @@ import Testing
                                   "--threshold", "0.05", "--json"])
         try Self.provenance(eval, command: "eval")
         let spiking = try #require(eval["spiking"] as? [String: Any])
+        // One task at one T: `runs` holds it, and its keys are also at the top level (deprecated).
+        let runs = try #require(eval["runs"] as? [[String: Any]])
+        #expect(runs.count == 1 && runs[0]["spiking"] as? NSDictionary == spiking as NSDictionary && runs[0]["task"] as? String == "pydoc-mc")
         // The top-level block is the spiking model's; a dense run has no ACs and Dense = its MACs.
         #expect((eval["neurobench"] as? NSDictionary) == (spiking["neurobench"] as? NSDictionary))
         let dense = try #require((eval["dense"] as? [String: Any])?["neurobench"] as? [String: Any])

@@ -101,6 +101,51 @@ import Testing
         #expect(abs((dense["acc_stderr"] as? Double ?? 0) - (0.6 * 0.4 / 4).squareRoot()) < 1e-12)
     }
 
+    /// Two tasks × two T's in one run: shards (which split the tasks' items as one list) merge into
+    /// the unsharded file, and each task-at-T result equals that task scored alone at that T.
+    @Test func multiTaskMultiTEvalShardsMergeAndEqualSingleRuns() throws {
+        let dir = try TemporaryDirectory("eval-multi")
+        defer { dir.remove() }
+        let root = dir.url.path
+        let fixture = Self.repoRoot + "/Tests/Fixtures/mc/pydoc-mc.jsonl"
+        let second = root + "/second-task.jsonl"
+        let lines = try text(fixture).split(separator: "\n")
+        try (lines[5..<9].joined(separator: "\n") + "\n").write(toFile: second, atomically: true, encoding: .utf8)
+        let common = ["eval", "--checkpoint", Self.checkpoint, "--limit", "2", "--calibration-text", Self.checkpoint + "/heldout.txt",
+                      "--calibration-limit", "128", "--profile", "loihi-like", "--threads", "1"]
+        let both = common + ["--tasks", fixture + "," + second, "-T", "1,2"]
+        try Self.marsim(both + ["--output-path", root + "/full"])
+        for k in 0..<3 { try Self.marsim(both + ["--output-path", root + "/shards/s\(k)", "--shard", "\(k)/3"]) }
+        try Self.marsim(["merge", "--out", root + "/merged", root + "/shards"])
+        #expect(CLI.bytes(root + "/full/results.json") == CLI.bytes(root + "/merged/results.json"))
+        try Self.marsim(common + ["--tasks", second, "-T", "2", "--output-path", root + "/single"])
+
+        func json(_ path: String) throws -> [String: Any] {
+            let bytes = try #require(CLI.bytes(path))
+            return try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        }
+        let multi = try json(root + "/full/results.json"), single = try json(root + "/single/results.json")
+        let results = try #require(multi["results"] as? [String: [String: Any]])
+        #expect(results.keys.sorted() == ["pydoc-mc_T1", "pydoc-mc_T2", "second-task_T1", "second-task_T2"])
+        #expect(results["second-task_T2"]?["alias"] as? String == "second-task (T=2)")
+        #expect((multi["n-samples"] as? [String: [String: Int]])?["second-task_T1"] == ["original": 4, "effective": 2])
+        let metadata = (multi["configs"] as? [String: [String: Any]])?["pydoc-mc_T1"]?["metadata"] as? [String: Any]
+        #expect(metadata?["timesteps"] as? Int == 1)
+        let alone = try #require((single["results"] as? [String: [String: Any]])?["second-task"])
+        for metric in ["acc,none", "acc_stderr,none", "acc_norm,none", "acc_norm_stderr,none"] {
+            #expect(results["second-task_T2"]?[metric] as? Double == alone[metric] as? Double, "\(metric)")
+        }
+        let runs = try #require((multi["marsim"] as? [String: Any])?["runs"] as? [String: [String: Any]])
+        let singleMarsim = try #require(single["marsim"] as? [String: Any])
+        // The whole spiking block (scores, tokens, NeuroBench metrics, energy) and the dense one.
+        #expect(runs["second-task_T2"]?["spiking"] as? NSDictionary == singleMarsim["spiking"] as? NSDictionary)
+        #expect(runs["second-task_T2"]?["dense"] as? NSDictionary == singleMarsim["dense"] as? NSDictionary)
+        #expect(runs["second-task_T1"]?["dense"] as? NSDictionary == runs["second-task_T2"]?["dense"] as? NSDictionary)
+        #expect((runs["pydoc-mc_T1"]?["spiking"] as? [String: Any])?["timesteps"] as? Int == 1)
+        // One result: its blocks also at marsim's top level (deprecated); several: only in runs.
+        #expect(singleMarsim["runs"] is [String: Any] && (multi["marsim"] as? [String: Any])?["spiking"] == nil)
+    }
+
     /// Two 2-shard what-if studies (dense + one configuration) that differ only in --limit.
     func twoShardStudy(_ root: String, limit: String = "12") throws -> [String] {
         let args = ["whatif", "--checkpoint", Self.checkpoint, "--text-file", Self.checkpoint + "/heldout.txt", "--limit", limit,
