@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import MarsimStudy
 
 /// `--slurm --shards N [--partition P --time T --mem M] [--dry-run]`: submit a study to Slurm
@@ -42,19 +41,4 @@ struct SlurmOptions: ParsableArguments {
     }
 }
 
-extension SlurmOptions {
-    /// What these options ask Slurm for.
-    var request: SlurmRequest {
-        SlurmRequest(shards: shards, partition: partition, time: time, mem: mem, marsimExecutable: marsimExecutable, dryRun: dryRun)
-    }
-}
-
-extension SlurmSubmission {
-    /// A submission as `--slurm` asks for it (`arguments`: the command line as typed).
-    init(command: String, options: SlurmOptions, studyFolder: String, shardOutputOption: String,
-         arguments: [String] = Array(CommandLine.arguments.dropFirst()),
-         workingDirectory: String = FileManager.default.currentDirectoryPath) {
-        self.init(command: command, options: options.request, studyFolder: studyFolder, shardOutputOption: shardOutputOption,
-                  arguments: arguments, workingDirectory: workingDirectory)
-    }
-}
+extension SlurmOptions: SlurmRequest {}

@@ -3,23 +3,15 @@ import MarsimCore
 import MarsimReport
 
 /// What a Slurm submission asks for (the `--slurm` options): how many shards, each job's
-/// resources, the executable the jobs run, and whether to only print the scripts.
-public struct SlurmRequest {
-    public var shards: Int?
-    public var partition: String?
-    public var time: String?
-    public var mem: String?
-    public var marsimExecutable: String?
-    public var dryRun: Bool
-
-    public init(shards: Int?, partition: String?, time: String?, mem: String?, marsimExecutable: String?, dryRun: Bool) {
-        self.shards = shards
-        self.partition = partition
-        self.time = time
-        self.mem = mem
-        self.marsimExecutable = marsimExecutable
-        self.dryRun = dryRun
-    }
+/// resources, the executable the jobs run, and whether to only print the scripts. A protocol, so
+/// the command's options serve as they are and each is read only when the submission needs it.
+public protocol SlurmRequest {
+    var shards: Int? { get }
+    var partition: String? { get }
+    var time: String? { get }
+    var mem: String? { get }
+    var marsimExecutable: String? { get }
+    var dryRun: Bool { get }
 }
 
 /// A study submitted to Slurm: a job array whose task K runs shard K/N of the same command, and a
@@ -30,7 +22,7 @@ public struct SlurmRequest {
 /// `sbatch --array=K DIR/slurm/shards.sbatch` (its folder is cleared first), then merged.
 public struct SlurmSubmission {
     public var command: String
-    public var options: SlurmRequest
+    public var options: any SlurmRequest
     /// The study's output folder (`--out`).
     public var studyFolder: String
     /// The option that names a shard's output folder (`--out` for whatif, `--output-path` for eval).
@@ -42,7 +34,7 @@ public struct SlurmSubmission {
 
     /// A submission of `command` (whose shards write under `shardOutputOption`) into `studyFolder`;
     /// `arguments` is the command line as typed, `workingDirectory` where the jobs run.
-    public init(command: String, options: SlurmRequest, studyFolder: String, shardOutputOption: String,
+    public init(command: String, options: any SlurmRequest, studyFolder: String, shardOutputOption: String,
                 arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                 workingDirectory: String = FileManager.default.currentDirectoryPath) {
         self.command = command
