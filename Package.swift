@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // marsim: a neuromorphic simulator for state-space LLMs with a spike-level energy model.
-// Targets follow the pipeline: checkpoint → engine → trace → energy → CLI.
+// Targets follow the pipeline: checkpoint → engine → trace → energy → report → study → CLI.
 import PackageDescription
 
 let package = Package(
@@ -29,17 +29,25 @@ let package = Package(
         .target(name: "MarsimTrace", dependencies: ["MarsimCore", "MarsimHDF5"]),
         /// Hardware profiles and the energy model: counts × costs → joules per token.
         .target(name: "MarsimEnergy", dependencies: ["MarsimCore", .product(name: "TOMLKit", package: "TOMLKit")]),
-        /// Studies split into shards (`--shard K/N`) and merged back: study identity, shard manifests, checks.
-        .target(name: "MarsimStudy", dependencies: ["MarsimCore"]),
+        /// How results reach people: tables, JSON conventions, report types of simulate/trace/energy/calibrate,
+        /// trace plots, one-line user errors and stderr notes. No argument parsing.
+        .target(name: "MarsimReport", dependencies: ["MarsimCore", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot"]),
+        /// Studies: the what-if sweep and its outputs, shards (`--shard K/N`) and their merge, Slurm
+        /// submission, and the inputs runs share (text → tokens, calibration windows, interruption).
+        .target(name: "MarsimStudy", dependencies: [
+            "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimHDF5", "MarsimEnergy", "MarsimPlot",
+            "MarsimReport",
+        ]),
         /// Benchmarks: synthetic models, machine limits (bandwidth, adds), timing rounds, real checkpoints.
         .target(name: "MarsimBench", dependencies: ["MarsimCore", "MarsimCheckpoint", "MarsimEngine", "MarsimTrace"]),
         /// Small SVG charts (scatter, stacked bars, spike raster) for what-if studies and traces.
         .target(name: "MarsimPlot"),
-        /// The `marsim` commands, as a library so tests can drive them.
+        /// The `marsim` commands, as a library so tests can drive them: options, their validation, and
+        /// calls into the stages above; the smallest stage.
         .target(
             name: "MarsimCLI",
             dependencies: [
-                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot", "MarsimStudy", "MarsimBench",
+                "MarsimCore", "MarsimCheckpoint", "MarsimTokenizer", "MarsimEngine", "MarsimTrace", "MarsimEnergy", "MarsimPlot", "MarsimReport", "MarsimStudy", "MarsimBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,7 +75,10 @@ let package = Package(
         .testTarget(name: "MarsimTraceTests", dependencies: ["MarsimTestSupport", "MarsimTrace", "MarsimHDF5", "MarsimEnergy"]),
         .testTarget(name: "MarsimEnergyTests", dependencies: ["MarsimEnergy"]),
         .testTarget(name: "MarsimPlotTests", dependencies: ["MarsimPlot"]),
-        .testTarget(name: "MarsimStudyTests", dependencies: ["MarsimTestSupport", "MarsimStudy"]),
-        .testTarget(name: "MarsimCLITests", dependencies: ["MarsimTestSupport", "MarsimCLI"]),
+        .testTarget(name: "MarsimStudyTests", dependencies: ["MarsimTestSupport", "MarsimStudy", "MarsimCheckpoint", "MarsimReport"]),
+        .testTarget(name: "MarsimReportTests", dependencies: ["MarsimReport", "MarsimHDF5"]),
+        .testTarget(name: "MarsimCLITests", dependencies: [
+            "MarsimTestSupport", "MarsimCLI", "MarsimCore", "MarsimCheckpoint", "MarsimReport", "MarsimStudy",
+        ]),
     ]
 )

@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 /// `marsim calibrate`: derive ATMN thresholds by a rule on a calibration text and write them as a
 /// learned-threshold file (`simulate --thresholds FILE` reads it back bit for bit), with a report of
@@ -106,26 +108,14 @@ public struct CalibrateCommand: ParsableCommand {
             if let calibrationText {
                 window = try CalibrationTokens(file: calibrationText, checkpoint: checkpoint, skip: calibrationSkip, limit: calibrationLimit)
             } else {
-                let ids = try InputOptions.parseIDs(inputIDs!)
-                try InputOptions.checkVocabulary(ids, checkpoint: checkpoint)
+                let ids = try InputTokens.parseIDs(inputIDs!)
+                try InputTokens.checkVocabulary(ids, checkpoint: checkpoint)
                 window = try CalibrationTokens(ids: ids, source: "--input-ids", skip: calibrationSkip, limit: calibrationLimit)
             }
-            let placement = try Placement(placement, shape: checkpoint.model.shape)
-            guard !placement.sites.isEmpty else { throw CLIError("placement '\(placement.specification)' has no spiking sites to calibrate") }
-            let parameters = ATMNParameters(timesteps: timesteps, tau: tau)
-            let calibrationRule = CalibrationRule(kind: rule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
-            var stopwatch = Stopwatch()
-            let result = try SequentialCalibration.run(model: checkpoint.model, tokens: window.ids, sites: placement.sites,
-                                                       parameters: parameters, rule: calibrationRule, sourceName: window.sourceName,
-                                                       threads: threads, progress: note)
-            let seconds = stopwatch.lap()
-            try result.thresholds.write(to: out, sites: placement.sites, metadata: [
-                "rule": rule.rawValue, "timesteps": "\(timesteps)", "tau": "\(tau)", "placement": placement.specification,
-                "checkpoint": checkpoint.directory.path, "calibration": window.sourceName,
-            ])
-            let report = CalibrationReport(result: result, rule: calibrationRule, parameters: parameters, placement: placement.specification,
-                                           checkpoint: checkpoint.directory.path, calibration: window.sourceName,
-                                           tokens: window.ids.count, out: out, seconds: seconds)
+            let report = try ThresholdCalibrationJob.run(
+                checkpoint: checkpoint, window: window, placement: placement, parameters: ATMNParameters(timesteps: timesteps, tau: tau),
+                rule: CalibrationRule(kind: rule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings), threads: threads,
+                out: out)
             print(json ? try report.json() : report.table())
         }
     }
@@ -138,123 +128,7 @@ extension CalibrateCommand {
         let result = CalibrationCostEstimate.measure(shape: shape.modelShape, tokens: calibrationLimit,
                                                      parameters: ATMNParameters(timesteps: timesteps, tau: tau), settings: settings,
                                                      threads: threads, progress: note)
-        if json {
-            struct Kind: Encodable { var site: String; var fan_in: Int; var fan_out: Int; var count: Int; var setup_s: Double; var step_s: Double; var site_s: Double }
-            struct Report: Encodable { var shape: String; var tokens: Int; var settings: String; var kinds: [Kind]; var total_s: Double }
-            let report = Report(shape: shape.rawValue, tokens: result.tokens, settings: settings.summary, kinds: result.kinds.map {
-                Kind(site: $0.kind.rawValue, fan_in: $0.fanIn, fan_out: $0.fanOut, count: $0.count, setup_s: $0.setupSeconds,
-                     step_s: $0.secondsPerStep, site_s: $0.secondsPerSite)
-            }, total_s: result.totalSeconds)
-            print(try prettyJSON(report))
-            return
-        }
-        var lines = ["output rule on \(shape.rawValue): \(result.tokens) calibration tokens, \(settings.summary), T \(timesteps), \(threads) threads",
-                     "", "site               fan-in  fan-out  sites  setup s  s/step  s/site",
-                     "-----------------  ------  -------  -----  -------  ------  ------"]
-        for k in result.kinds {
-            lines.append(k.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-                         + String(format: "  %6d  %7d  %5d  %7.2f  %6.3f  %6.1f", k.fanIn, k.fanOut, k.count, k.setupSeconds, k.secondsPerStep,
-                                  k.secondsPerSite))
-        }
-        lines.append("")
-        lines.append(String(format: "total        %.0f s (%.1f min) for the sites, plus a dense and a site-by-site forward pass over the tokens", result.totalSeconds, result.totalSeconds / 60))
-        print(lines.joined(separator: "\n"))
+        print(json ? try CalibrationEstimateText.json(result, shape: shape.rawValue)
+                   : CalibrationEstimateText.table(result, shape: shape.rawValue, timesteps: timesteps, threads: threads))
     }
-}
-
-/// What `marsim calibrate` prints: the rule and its settings, per site the output error before and
-/// after, and the time.
-struct CalibrationReport: Encodable {
-    struct Site: Encodable {
-        var site: String
-        var fan_in: Int
-        var fan_out: Int
-        /// (1/n) Σ‖W·x‖² at this site's inputs.
-        var output_energy: Double
-        /// (1/n) Σ‖W·(decode(x) − x)‖² with the quantile rule's thresholds and with the rule's.
-        var error_before: Double
-        var error_after: Double
-        var relative_error_before: Double
-        var relative_error_after: Double
-        var steps: Int
-        var seconds: Double
-    }
-
-    struct Settings: Encodable {
-        var timesteps: Int
-        var tau: Float
-        var placement: String
-        var quantile: Double
-        var steps: Int?
-        var learning_rate: Double?
-        var optimizer: String?
-        var batch_tokens: Int?
-        var seed: UInt64?
-    }
-
-    var rule: String
-    var settings: Settings
-    var checkpoint: String
-    var calibration: String
-    var tokens: Int
-    var out: String
-    var threshold_source: String
-    var sites: [Site]
-    var record_seconds: Double
-    var sequential_seconds: Double
-    var seconds: Double
-
-    init(result: CalibrationResult, rule: CalibrationRule, parameters: ATMNParameters, placement: String, checkpoint: String,
-         calibration: String, tokens: Int, out: String, seconds: Double) {
-        self.rule = rule.kind.rawValue
-        let learns = rule.kind == .output
-        settings = Settings(timesteps: parameters.timesteps, tau: parameters.tau, placement: placement, quantile: rule.quantile,
-                            steps: learns ? rule.output.steps : nil, learning_rate: learns ? rule.output.learningRate : nil,
-                            optimizer: learns ? rule.output.optimizer.rawValue : nil,
-                            batch_tokens: learns ? rule.output.batchTokens : nil, seed: learns ? rule.output.seed : nil)
-        self.checkpoint = checkpoint
-        self.calibration = calibration
-        self.tokens = tokens
-        self.out = out
-        threshold_source = result.thresholds.source
-        sites = result.sites.map {
-            Site(site: $0.site.name, fan_in: $0.fanIn, fan_out: $0.fanOut, output_energy: $0.outputEnergy, error_before: $0.errorBefore,
-                 error_after: $0.errorAfter, relative_error_before: $0.relativeErrorBefore, relative_error_after: $0.relativeErrorAfter,
-                 steps: $0.steps, seconds: $0.seconds)
-        }
-        record_seconds = result.recordSeconds
-        sequential_seconds = result.sequentialSeconds
-        self.seconds = seconds
-    }
-
-    func json() throws -> String { try prettyJSON(self) }
-
-    func table() -> String {
-        var lines = [
-            "rule         \(threshold_source)",
-            "T            \(settings.timesteps), tau \(settings.tau), placement \(settings.placement) (\(sites.count) sites)",
-            "written      \(out)",
-            "",
-            "site                      fan-in  fan-out  rel. error before  after   change  seconds",
-            "------------------------  ------  -------  -----------------  ------  ------  -------",
-        ]
-        for s in sites {
-            let change = s.relative_error_before > 0 ? 100 * (s.relative_error_after / s.relative_error_before - 1) : 0
-            lines.append(s.site.padding(toLength: 24, withPad: " ", startingAt: 0)
-                         + String(format: "  %6d  %7d  %17.4f  %6.4f  %+5.0f%%  %7.2f", s.fan_in, s.fan_out, s.relative_error_before,
-                                  s.relative_error_after, change, s.seconds))
-        }
-        let perSite = sites.isEmpty ? 0 : sites.map(\.seconds).reduce(0, +) / Double(sites.count)
-        lines.append("")
-        lines.append(String(format: "time         %.2f s: dense pass %.2f s, site-by-site pass %.2f s (%.3f s per site)", seconds,
-                            record_seconds, sequential_seconds, perSite))
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// `value` as indented JSON with sorted keys.
-func prettyJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

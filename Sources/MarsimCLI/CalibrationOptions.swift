@@ -49,26 +49,3 @@ enum ThresholdRuleName: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
-
-/// The tokens thresholds are calibrated on: a window of a text (or of given ids), and its name for
-/// threshold sources and reports (`heldout.txt tokens 1024–2048`), so every result says which
-/// tokens it was calibrated on.
-struct CalibrationTokens {
-    var ids: [Int]
-    var sourceName: String
-
-    /// Tokens `skip ..< skip + limit` of `ids`, named after `source`.
-    init(ids all: [Int], source: String, skip: Int, limit: Int) throws {
-        guard skip < all.count else {
-            throw CLIError("\(source): the calibration text has \(all.count) tokens, none left after skipping \(skip)")
-        }
-        ids = Array(all[skip..<min(all.count, skip + limit)])
-        sourceName = "\(source) tokens \(skip)–\(skip + ids.count - 1)"
-    }
-
-    /// Reads and encodes `file` for `checkpoint`, then takes the window.
-    init(file: String, checkpoint: Checkpoint, skip: Int, limit: Int) throws {
-        let text = try InputFile.readText(file, label: "calibration text")
-        try self.init(ids: try TextEncoding.encode(text, source: file, checkpoint: checkpoint).ids, source: file, skip: skip, limit: limit)
-    }
-}

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import MarsimCheckpoint
+import MarsimCore
+import MarsimReport
+import MarsimStudy
 
 /// `--checkpoint DIR`, shared by every command that reads a model.
 ///

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarsimReport
 
 /// Runs a command that reads an untrusted HDF5 file in a child process, so a crash inside the HDF5
 /// library becomes a one-line error instead of killing `marsim`.

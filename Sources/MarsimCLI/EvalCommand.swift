@@ -4,6 +4,7 @@ import MarsimCheckpoint
 import MarsimCore
 import MarsimEnergy
 import MarsimEngine
+import MarsimReport
 import MarsimStudy
 
 /// `marsim eval`: zero-shot multiple-choice accuracy, dense and spiking side by side.

@@ -3,6 +3,7 @@ import MarsimCheckpoint
 import MarsimCore
 import MarsimEnergy
 import MarsimEngine
+import MarsimReport
 import MarsimStudy
 
 /// One task of an eval: its file and its items (after `--limit`), tokenized for the checkpoint.

@@ -44,19 +44,3 @@ struct ExecutionOptions: ParsableArguments {
 }
 
 extension EventDelivery: ExpressibleByArgument {}
-
-/// Wall-clock timing of a command, reported in JSON: load (checkpoint and thresholds) apart from the run.
-struct RunTiming: Encodable {
-    var load_s: Double
-    var run_s: Double
-    var tokens: Int
-    var ms_per_token: Double
-
-    init(load: Double, run: Double, tokens: Int) {
-        load_s = load
-        run_s = run
-        self.tokens = tokens
-        ms_per_token = tokens == 0 ? 0 : run * 1000 / Double(tokens)
-    }
-}
-

@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 /// The token sequence to run: `--text`, `--text-file` or `--input-ids`.
 struct InputOptions: ParsableArguments {
@@ -28,40 +30,6 @@ struct InputOptions: ParsableArguments {
 
     /// The token ids, checked against the vocabulary.
     func tokens(for checkpoint: Checkpoint) throws -> TokenizedInput {
-        var input: TokenizedInput
-        if let inputIDs {
-            input = TokenizedInput(ids: try Self.parseIDs(inputIDs), bytesOfToken: nil, textSource: nil)
-        } else {
-            let source: String
-            let contents: String
-            if let textFile {
-                contents = try InputFile.readText(textFile, label: "text file")
-                source = textFile
-            } else {
-                contents = text!
-                source = "--text"
-            }
-            input = try TextEncoding.encode(contents, source: source, checkpoint: checkpoint)
-        }
-        if let limit, input.ids.count > limit { input.ids = Array(input.ids.prefix(limit)) }
-        guard !input.ids.isEmpty else { throw CLIError("the input has no tokens") }
-        try Self.checkVocabulary(input.ids, checkpoint: checkpoint)
-        return input
-    }
-
-    /// `--input-ids` text (comma-separated integers) as ids.
-    static func parseIDs(_ text: String) throws -> [Int] {
-        try text.split(separator: ",").map { part in
-            guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else { throw CLIError("--input-ids: '\(part)' is not an integer") }
-            return id
-        }
-    }
-
-    /// Throws unless every id is a row of the checkpoint's embedding.
-    static func checkVocabulary(_ ids: [Int], checkpoint: Checkpoint) throws {
-        let vocab = checkpoint.model.shape.vocabSize
-        if let bad = ids.first(where: { $0 < 0 || $0 >= vocab }) {
-            throw CLIError("token id \(bad) is outside the vocabulary 0..<\(vocab) of \(checkpoint.directory.path)")
-        }
+        try InputTokens.load(text: text, textFile: textFile, inputIDs: inputIDs, limit: limit, checkpoint: checkpoint)
     }
 }

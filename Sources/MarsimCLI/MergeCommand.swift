@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarsimReport
 import MarsimStudy
 
 /// `marsim merge`: put the shards of a study back together into what the unsharded command writes.
@@ -40,16 +41,9 @@ public struct MergeCommand: ParsableCommand {
 
     public func run() throws {
         try oneLineErrors {
-            try WhatIfCommand.checkOutputFolder(out, overwrite: overwrite)
+            try OutputFolder.check(out, overwrite: overwrite)
             let set = try ShardSet.load(shards, missingHint: { SlurmLayout.missingShardHint(shardPaths: shards, shard: $0) })
-            // Merging into a shard's own folder would replace its traces with mirrors of themselves.
-            let target = URL(fileURLWithPath: out).resolvingSymlinksInPath().standardizedFileURL.path
-            for member in set.members {
-                let folder = URL(fileURLWithPath: member.folder).resolvingSymlinksInPath().standardizedFileURL.path
-                if target == folder || target.hasPrefix(folder + "/") {
-                    throw CLIError("\(out): --out is (inside) shard \(member.manifest.shard)'s folder \(member.folder); merge into another folder")
-                }
-            }
+            try OutputFolder.checkOutside(set, out: out)
             switch set.study.kind {
             case "whatif": try WhatIfStudy.merge(set, out: out)
             case "eval": try EvalStudy.merge(set, out: out)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import MarsimCore
 import MarsimEnergy
+import MarsimReport
 
 /// `--profile NAME|FILE`, repeatable; names resolve in `hardware-profiles/`.
 struct ProfileOptions: ParsableArguments {

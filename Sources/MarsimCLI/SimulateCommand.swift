@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 /// `marsim simulate`: run a checkpoint over a token sequence, dense or as a spiking network.
 public struct SimulateCommand: ParsableCommand {
@@ -85,36 +87,8 @@ public struct SimulateCommand: ParsableCommand {
                 traceWriter?.abandon()
                 throw error
             }
-            Interruption.install()
-            var progress = Progress(label: "simulate", total: tokens.ids.count)
-            let summary: SimulationSummary
-            let runSeconds: Double
-            do {
-                summary = try simulator.run(tokens: tokens.ids, bytesOfToken: tokens.bytesOfToken) { activity, logits in
-                    try traceWriter?.append(activity)
-                    try logitsWriter?.append(row: logits)
-                    progress.update(activity.position + 1)
-                    if Interruption.requested { throw StopRun() }
-                } stopping: { $0 is StopRun }
-                progress.finish()
-                runSeconds = stopwatch.lap()
-                if summary.tokens < tokens.ids.count {
-                    try traceWriter?.publishIncomplete()
-                    try logitsWriter?.finish(allowFewerRows: true)
-                    note("interrupted after \(summary.tokens) of \(tokens.ids.count) tokens; the outputs hold them (the trace is marked incomplete)")
-                } else {
-                    try traceWriter?.finish(endTime: ISO8601DateFormatter().string(from: Date()))
-                    try logitsWriter?.finish()
-                }
-            } catch {
-                progress.finish()
-                logitsWriter?.discard()
-                if let kept = traceWriter?.abandon() {
-                    note("the \(traceWriter?.tokensFlushed ?? 0) tokens traced before the failure are in \(kept) "
-                         + "(read it with `marsim trace \(kept)`)")
-                }
-                throw error
-            }
+            let (summary, runSeconds) = try SimulationRun.run(simulator: simulator, tokens: tokens, trace: traceWriter, logits: logitsWriter,
+                                                              stopwatch: &stopwatch)
             let report = SimulationReport(summary: summary, settings: settings, checkpoint: checkpoint.directory.path,
                                           architecture: checkpoint.architecture, thresholdSource: thresholds.source,
                                           denseBaseline: simulator.denseBaseline(), trace: traceOptions.trace,

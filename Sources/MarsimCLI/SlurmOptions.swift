@@ -1,4 +1,5 @@
 import ArgumentParser
+import MarsimStudy
 
 /// `--slurm --shards N [--partition P --time T --mem M] [--dry-run]`: submit a study to Slurm
 /// instead of running it here (`SlurmSubmission`).
@@ -39,3 +40,5 @@ struct SlurmOptions: ParsableArguments {
         }
     }
 }
+
+extension SlurmOptions: SlurmRequest {}

@@ -3,6 +3,8 @@ import Foundation
 import MarsimCheckpoint
 import MarsimCore
 import MarsimEngine
+import MarsimReport
+import MarsimStudy
 
 extension NeuronReset: ExpressibleByArgument {}
 
@@ -105,35 +107,11 @@ struct SpikingOptions: ParsableArguments {
         CalibrationRule(kind: calibrationRule.kind, quantile: calibrationQuantile, scale: 1, output: learning.settings)
     }
 
-    /// Resolves thresholds in order: --thresholds FILE, --calibration-text F, the checkpoint's
-    /// `atmn_thresholds.safetensors` sidecar, a fixed --threshold V; with none of them, calibration
-    /// by the chosen rule on the checkpoint's own calibration text (`DefaultCalibration`), else on
-    /// `input` (the run's tokens) — said on stderr, and recorded as the threshold source, because a
-    /// spiking run with V = 1 for every neuron (the old default) is rarely what anyone meant.
-    ///
-    /// - Parameter input: the run's tokens and where they came from (a text file, for the overlap check).
+    /// The thresholds these options choose (`ThresholdChoice.resolve`; `input`: the run's tokens).
     func thresholdSet(checkpoint: Checkpoint, sites: [AccountingUnit], input: DefaultCalibration.Input? = nil) throws -> ThresholdSet {
-        let shape = checkpoint.model.shape
-        var set: ThresholdSet
-        let sidecar = checkpoint.directory.appendingPathComponent(ThresholdSet.sidecarName)
-        if let thresholds {
-            set = try ThresholdSet.learned(file: URL(fileURLWithPath: thresholds), sites: sites, shape: shape)
-        } else if let calibrationText {
-            let window = try CalibrationTokens(file: calibrationText, checkpoint: checkpoint, skip: calibrationSkip, limit: calibrationLimit)
-            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: window.ids, sites: sites, parameters: parameters,
-                                              rule: rule, sourceName: window.sourceName, progress: note)
-        } else if FileManager.default.fileExists(atPath: sidecar.path) {
-            set = try ThresholdSet.learned(file: sidecar, sites: sites, shape: shape)
-        } else if let threshold {
-            set = ThresholdSet.fixed(threshold, sites: sites, shape: shape)
-        } else {
-            let window = try DefaultCalibration.window(checkpoint: checkpoint, input: input, limit: calibrationLimit)
-            note("thresholds: none given (--thresholds, --calibration-text or --threshold V); calibrating with the \(calibrationRule.rawValue) rule on \(window.sourceName)"
-                 + (window.overlapsInput ? " — the tokens this run evaluates, which flatters fidelity" : ""))
-            set = try ThresholdSet.calibrated(model: checkpoint.model, tokens: window.ids, sites: sites, parameters: parameters,
-                                              rule: rule, sourceName: "default: " + window.sourceName, progress: note)
-        }
-        return try set.scaled(by: thresholdScale).checkedFinite()
+        try ThresholdChoice(file: thresholds, calibrationText: calibrationText, calibrationSkip: calibrationSkip, calibrationLimit: calibrationLimit,
+                            fixed: threshold, rule: rule, scale: thresholdScale, parameters: parameters)
+            .resolve(checkpoint: checkpoint, sites: sites, input: input)
     }
 }
 
@@ -152,66 +130,6 @@ struct TimestepList: ExpressibleByArgument, CustomStringConvertible, Equatable {
 
     var description: String { values.map(String.init).joined(separator: ",") }
     var defaultValueDescription: String { description }
-}
-
-/// Where thresholds come from when a spiking run names none: the checkpoint's own calibration
-/// text (`calibration.txt`, else `heldout.txt`, in its directory) — skipping the tokens the run
-/// evaluates when the run reads that same file — else the run's own tokens.
-enum DefaultCalibration {
-    /// The files looked for in a checkpoint directory, in order.
-    static let fileNames = ["calibration.txt", "heldout.txt"]
-
-    /// The run's tokens, and the text file they came from (nil for --text, --input-ids, prompts, tasks).
-    struct Input {
-        var ids: [Int]
-        var name: String
-        var file: String?
-    }
-
-    struct Window {
-        var ids: [Int]
-        var sourceName: String
-        /// Whether the window is (part of) the tokens the run evaluates.
-        var overlapsInput: Bool
-    }
-
-    /// The calibration window for `checkpoint` and `input`, at most `limit` tokens.
-    static func window(checkpoint: Checkpoint, input: Input?, limit: Int) throws -> Window {
-        let shipped = fileNames.map { checkpoint.directory.appendingPathComponent($0).path }
-            .first { FileManager.default.fileExists(atPath: $0) }
-        if let shipped {
-            let ids = try TextEncoding.encode(try InputFile.readText(shipped, label: "calibration text"), source: shipped, checkpoint: checkpoint).ids
-            let name = "the checkpoint's " + (shipped as NSString).lastPathComponent
-            let sameFile = input?.file.map { FileIdentity(path: $0) == FileIdentity(path: shipped) } ?? false
-            // The run reads this very file: calibrate on the tokens after the ones it evaluates.
-            if let input, sameFile, input.ids.count < ids.count {
-                let window = try CalibrationTokens(ids: ids, source: name, skip: input.ids.count, limit: limit)
-                return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: false)
-            }
-            let window = try CalibrationTokens(ids: ids, source: name, skip: 0, limit: limit)
-            return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: sameFile)
-        }
-        guard let input, !input.ids.isEmpty else {
-            throw CLIError("no thresholds given and nothing to calibrate on: give --thresholds FILE, --calibration-text FILE or --threshold V")
-        }
-        let window = try CalibrationTokens(ids: input.ids, source: input.name, skip: 0, limit: limit)
-        return Window(ids: window.ids, sourceName: window.sourceName, overlapsInput: true)
-    }
-}
-
-extension ThresholdSet {
-    /// Throws unless every threshold is a positive finite number: scaling (`--threshold-scale`)
-    /// can overflow to infinity or underflow to zero, and a neuron with such a threshold never or
-    /// always fires, silently.
-    func checkedFinite() throws -> ThresholdSet {
-        for (site, values) in values.sorted(by: { $0.key.name < $1.key.name }) {
-            if let index = values.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
-                throw CLIError("thresholds (\(source)): \(site.name) channel \(index) is \(values[index]), not a positive finite number "
-                               + "(check --threshold-scale and the threshold source)")
-            }
-        }
-        return self
-    }
 }
 
 /// Throws a "Please …" message unless `name` is a registered neuron model whose parameters are valid.

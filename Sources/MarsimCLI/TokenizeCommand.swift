@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarsimCheckpoint
 import MarsimCore
+import MarsimStudy
 import MarsimTokenizer
 
 /// `marsim tokenize`: the token ids a checkpoint's tokenizer (or a `tokenizer.json`) gives a text.
@@ -56,42 +57,14 @@ public struct TokenizeCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let textTokenizer = try loadTokenizer()
-        let ids = try textTokenizer.encode(try loadText(), addSpecialTokens: !noSpecial)
+        let textTokenizer: any TextTokenizer
+        if let tokenizer {
+            textTokenizer = try TokenizerLoader.load(tokenizerFile: URL(fileURLWithPath: tokenizer))
+        } else {
+            textTokenizer = try TextEncoding.tokenizer(checkpointDirectory: URL(fileURLWithPath: checkpoint!))
+        }
+        let ids = try textTokenizer.encode(try text ?? TextEncoding.readUTF8(file: textFile!), addSpecialTokens: !noSpecial)
         let list = ids.map(String.init)
         print(json ? "{\"ids\": [\(list.joined(separator: ", "))]}" : list.joined(separator: " "))
     }
-
-    private func loadTokenizer() throws -> any TextTokenizer {
-        if let tokenizer {
-            return try TokenizerLoader.load(tokenizerFile: URL(fileURLWithPath: tokenizer))
-        }
-        let directory = URL(fileURLWithPath: checkpoint!)
-        return try TokenizerLoader.load(checkpointDirectory: directory,
-                                        vocabularySize: try Self.vocabularySize(of: directory))
-    }
-
-    private func loadText() throws -> String {
-        if let text { return text }
-        let url = URL(fileURLWithPath: textFile!)
-        let data = try InputFile.read(url.path, label: "text file")
-        // Decoded as is: a byte-order mark is text too (String(data:encoding:) would drop it).
-        let text = String(decoding: data, as: UTF8.self)
-        guard text.utf8.elementsEqual(data) else { throw TokenizeError("\(url.path): not UTF-8 text") }
-        return text
-    }
-
-    /// `vocab_size` from the checkpoint's `config.json`, read alone: loading the checkpoint would
-    /// widen every tensor just to tokenize. (All three architectures spell it `vocab_size`.)
-    private static func vocabularySize(of directory: URL) throws -> Int {
-        struct VocabularySize: Decodable { var vocab_size: Int }
-        return try ConfigFile.decode(VocabularySize.self, from: directory.appendingPathComponent("config.json")).vocab_size
-    }
-}
-
-/// A one-line failure of `marsim tokenize` that is not the tokenizer's own.
-struct TokenizeError: Error, CustomStringConvertible, LocalizedError {
-    var description: String
-    init(_ description: String) { self.description = description }
-    var errorDescription: String? { description }
 }

@@ -109,14 +109,9 @@ struct HostileInputTests {
         CLI.expectFailure(["simulate", "--checkpoint", Self.checkpoint, "--text-file", dir.file("absent.txt").path], "absent.txt: no such file")
     }
 
-    /// Foundation's file errors become "<file>: <reason>", never an NSCocoaErrorDomain dump.
+    /// Foundation's file errors become "<file>: <reason>", never an NSCocoaErrorDomain dump
+    /// (`CLIError.wrap` itself: MarsimReportTests).
     @Test func foundationErrorsAreOneLine() throws {
-        let missing = CLIError.wrap(CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: "/x/y.json"]))
-        #expect(missing.description == "/x/y.json: no such file")
-        let posix = CLIError.wrap(NSError(domain: NSCocoaErrorDomain, code: CocoaError.fileWriteUnknown.rawValue,
-                                          userInfo: [NSFilePathErrorKey: "/x/z", NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))]))
-        #expect(posix.description == "/x/z: No space left on device")
-        #expect(CLIError.wrap(HDF5Error(function: "H5Fopen", path: "t.h5", message: "a\nb")).description == "H5Fopen failed on t.h5: a b")
         // Through a command: a task file that is a directory.
         let dir = try TemporaryDirectory("dir")
         defer { dir.remove() }
@@ -124,7 +119,6 @@ struct HostileInputTests {
         CLI.expectFailure(["tokenize", "--tokenizer", dir.url.path, "--text", "a"], "the tokenizer file is a directory")
         CLI.expectFailure(["whatif", "--checkpoint", Self.checkpoint, "--text-file", Self.checkpoint + "/heldout.txt",
                            "--out", Self.checkpoint + "/config.json/sub"], "config.json/sub: cannot create the --out folder: a parent of it is a file")
-        #expect(CLIError.wrap(CocoaError(.fileWriteUnknown)).description == "the file operation failed (Foundation error 512)")
     }
 
     /// Profile prices whose products overflow give an error, not "0 J" and "-nan×".

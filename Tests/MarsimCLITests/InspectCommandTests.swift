@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MarsimCheckpoint
+@testable import MarsimCheckpoint
 @testable import MarsimCLI
 import Testing
 
@@ -98,19 +98,6 @@ struct InspectCommandTests {
         #expect(try InspectCommand.parse(["--json"]).json)
     }
 
-    @Test("Tokenizer: bytes for vocabulary 256 without tokenizer.json, else tokenizer.json, else none")
-    func tokenizerChoice() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marsim-inspect-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(InspectReport.tokenizer(directory: dir, vocabSize: 256).kind == "byte-level")
-        let none = InspectReport.tokenizer(directory: dir, vocabSize: 32000)
-        #expect(none.kind == "none" && none.detail.contains("--input-ids"))
-        try Data("{}".utf8).write(to: dir.appendingPathComponent("tokenizer.json"))
-        #expect(InspectReport.tokenizer(directory: dir, vocabSize: 32000).kind == "tokenizer.json")
-        #expect(InspectReport.tokenizer(directory: dir, vocabSize: 256).kind == "tokenizer.json")
-    }
-
     @Test("A checkpoint that cannot be loaded is one line naming the file", arguments: [
         ("/nonexistent/ckpt", "/nonexistent/ckpt: file not found"),
         ("Tests/Fixtures/tiny-mamba2-bytes/model.safetensors", "model.safetensors: is a file, not a checkpoint directory"),
@@ -136,14 +123,5 @@ struct InspectCommandTests {
         #expect(help.contains("Describe a checkpoint"))
         #expect(help.contains("marsim inspect --checkpoint DIR --json"))
         #expect(help.contains("--checkpoint <dir>") && help.contains("--json"))
-    }
-
-    @Test("Number formatting")
-    func formatting() {
-        #expect(InspectReport.grouped(0) == "0" && InspectReport.grouped(999) == "999")
-        #expect(InspectReport.grouped(1_094_112) == "1,094,112" && InspectReport.grouped(-12_345) == "-12,345")
-        #expect(InspectReport.metric(1_094_112, unit: "") == "1.09 M")
-        #expect(InspectReport.metric(4_376_448, unit: "B") == "4.38 MB")
-        #expect(InspectReport.metric(512, unit: "B") == "512 B")
     }
 }

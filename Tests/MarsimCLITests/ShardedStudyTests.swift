@@ -1,6 +1,7 @@
 import Foundation
 @testable import MarsimCLI
 import MarsimHDF5
+import MarsimReport
 import MarsimStudy
 import MarsimTestSupport
 import MarsimTrace

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MarsimCLI
+import MarsimCore
 import MarsimTestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import MarsimCheckpoint
 @testable import MarsimCLI
 import MarsimCore
 import MarsimEngine
+import MarsimStudy
 import MarsimTestSupport
 import MarsimTokenizer
 import Testing

@@ -5,20 +5,20 @@ import MarsimEngine
 /// tables and the plots print, kept instead of the whole `SimulationSummary` (per-token fidelity
 /// and counts) so a shard can hand them to the merge exactly (`Codable`: JSON numbers round-trip
 /// Double bit for bit).
-struct WhatIfSummary: Codable, Equatable {
-    var tokens: Int
+public struct WhatIfSummary: Codable, Equatable {
+    public var tokens: Int
     /// Every unit, every token.
-    var total: ActivityCounts
-    var firingRate: Double
-    var klMean: Double
-    var top1Agreement: Double
-    var bitsPerByteDense: Double?
-    var bitsPerByteSpiking: Double?
+    public var total: ActivityCounts
+    public var firingRate: Double
+    public var klMean: Double
+    public var top1Agreement: Double
+    public var bitsPerByteDense: Double?
+    public var bitsPerByteSpiking: Double?
     /// NeuroBench's workload metrics per token (nil in shard files written before it existed).
-    var neurobench: NeuroBenchMetrics?
+    public var neurobench: NeuroBenchMetrics?
 
     /// - denseBaseline, spikingSites, timesteps: what `NeuroBenchMetrics` needs beside the counts.
-    init(_ s: SimulationSummary, denseBaseline: [ActivityCounts], spikingSites: [AccountingUnit], timesteps: Int) {
+    public init(_ s: SimulationSummary, denseBaseline: [ActivityCounts], spikingSites: [AccountingUnit], timesteps: Int) {
         neurobench = NeuroBenchMetrics(units: s.units, totals: s.countsPerUnit, denseBaseline: denseBaseline, tokens: s.tokens,
                                        spikingSites: spikingSites, timesteps: timesteps)
         tokens = s.tokens
@@ -31,5 +31,5 @@ struct WhatIfSummary: Codable, Equatable {
     }
 
     /// Bits per byte of the dense or spiking model (nil without byte lengths).
-    func bitsPerByte(spiking: Bool) -> Double? { spiking ? bitsPerByteSpiking : bitsPerByteDense }
+    public func bitsPerByte(spiking: Bool) -> Double? { spiking ? bitsPerByteSpiking : bitsPerByteDense }
 }

@@ -1,5 +1,18 @@
 import Foundation
 import MarsimCore
+import MarsimReport
+
+/// What a Slurm submission asks for (the `--slurm` options): how many shards, each job's
+/// resources, the executable the jobs run, and whether to only print the scripts. A protocol, so
+/// the command's options serve as they are and each is read only when the submission needs it.
+public protocol SlurmRequest {
+    var shards: Int? { get }
+    var partition: String? { get }
+    var time: String? { get }
+    var mem: String? { get }
+    var marsimExecutable: String? { get }
+    var dryRun: Bool { get }
+}
 
 /// A study submitted to Slurm: a job array whose task K runs shard K/N of the same command, and a
 /// merge job that depends on the whole array (`afterok`, killed if a shard fails).
@@ -7,29 +20,44 @@ import MarsimCore
 /// Everything lives in the study folder (`SlurmLayout`): the two batch scripts, one log per shard,
 /// the shard folders, and the merged results. A failed shard is re-run alone with
 /// `sbatch --array=K DIR/slurm/shards.sbatch` (its folder is cleared first), then merged.
-struct SlurmSubmission {
-    var command: String
-    var options: SlurmOptions
+public struct SlurmSubmission {
+    public var command: String
+    public var options: any SlurmRequest
     /// The study's output folder (`--out`).
-    var studyFolder: String
+    public var studyFolder: String
     /// The option that names a shard's output folder (`--out` for whatif, `--output-path` for eval).
-    var shardOutputOption: String
+    public var shardOutputOption: String
     /// The command line as typed, without the executable (first: the subcommand).
-    var arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    public var arguments: [String]
     /// Where the jobs run (they `cd` here, so relative paths mean what they meant at submission).
-    var workingDirectory = FileManager.default.currentDirectoryPath
+    public var workingDirectory: String
 
-    var layout: SlurmLayout { SlurmLayout(study: absolute(studyFolder)) }
-    var shardCount: Int { options.shards ?? 1 }
+    /// A submission of `command` (whose shards write under `shardOutputOption`) into `studyFolder`;
+    /// `arguments` is the command line as typed, `workingDirectory` where the jobs run.
+    public init(command: String, options: any SlurmRequest, studyFolder: String, shardOutputOption: String,
+                arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+                workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        self.command = command
+        self.options = options
+        self.studyFolder = studyFolder
+        self.shardOutputOption = shardOutputOption
+        self.arguments = arguments
+        self.workingDirectory = workingDirectory
+    }
+
+    /// Where the scripts, logs and shards go.
+    public var layout: SlurmLayout { SlurmLayout(study: absolute(studyFolder)) }
+    /// How many shards (array tasks) the study is split into.
+    public var shardCount: Int { options.shards ?? 1 }
 
     /// The marsim executable the jobs run.
-    var executable: String {
+    public var executable: String {
         if let path = options.marsimExecutable { return absolute(path) }
         return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? absolute(CommandLine.arguments[0])
     }
 
     /// The typed arguments minus the Slurm options, the output folder and `--overwrite`.
-    var shardArguments: [String] {
+    public var shardArguments: [String] {
         let dropWithValue: Set<String> = ["--shards", "--partition", "--time", "--mem", "--marsim-executable", shardOutputOption]
         let dropAlone: Set<String> = ["--slurm", "--dry-run", "--overwrite"]
         var out: [String] = []
@@ -45,7 +73,8 @@ struct SlurmSubmission {
         return out
     }
 
-    func absolute(_ path: String) -> String {
+    /// `path` against the working directory, standardised.
+    public func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: workingDirectory, isDirectory: true)).standardizedFileURL.path
     }
 
@@ -56,7 +85,7 @@ struct SlurmSubmission {
     }
 
     /// The job array's batch script.
-    var shardScript: String {
+    public var shardScript: String {
         let n = shardCount
         return ([
             "#!/bin/bash",
@@ -80,7 +109,7 @@ struct SlurmSubmission {
     }
 
     /// The merge job's batch script.
-    var mergeScript: String {
+    public var mergeScript: String {
         ([
             "#!/bin/bash",
             "# marsim \(command) study: merge the \(shardCount) shards; written by `marsim \(command) --slurm`.",
@@ -94,7 +123,7 @@ struct SlurmSubmission {
     }
 
     /// Writes the scripts and submits them (or prints them, with `--dry-run`).
-    func submit() throws {
+    public func submit() throws {
         if options.dryRun {
             print("# \(layout.shardScript)\n\(shardScript)\n# \(layout.mergeScript)\n\(mergeScript)")
             print("# would run: sbatch --parsable \(layout.shardScript)")
@@ -117,7 +146,7 @@ struct SlurmSubmission {
     }
 
     /// Runs `sbatch` and returns the job id it prints (`--parsable`: `id` or `id;cluster`).
-    static func sbatch(_ arguments: [String]) throws -> String {
+    public static func sbatch(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["sbatch"] + arguments
@@ -138,25 +167,31 @@ struct SlurmSubmission {
 }
 
 /// Quotes `text` for a POSIX shell (single quotes; an embedded quote becomes `'\''`).
-func shellQuoted(_ text: String) -> String {
+public func shellQuoted(_ text: String) -> String {
     if !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=,:@+".contains($0) }) { return text }
     return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Where a Slurm study keeps its parts, under its output folder.
-struct SlurmLayout {
+public struct SlurmLayout {
     /// The study's output folder: the merged results go here.
-    var study: String
-    var scripts: String { study + "/slurm" }
-    var shardScript: String { scripts + "/shards.sbatch" }
-    var mergeScript: String { scripts + "/merge.sbatch" }
-    var logs: String { study + "/logs" }
-    var shards: String { study + "/shards" }
-    func log(shard: Int) -> String { logs + "/shard-\(shard).log" }
+    public var study: String
+    /// The batch scripts' folder, and the two scripts.
+    public var scripts: String { study + "/slurm" }
+    public var shardScript: String { scripts + "/shards.sbatch" }
+    public var mergeScript: String { scripts + "/merge.sbatch" }
+    /// The jobs' logs, and the shards' output folders.
+    public var logs: String { study + "/logs" }
+    public var shards: String { study + "/shards" }
+
+    public init(study: String) { self.study = study }
+
+    /// Shard K's log.
+    public func log(shard: Int) -> String { logs + "/shard-\(shard).log" }
 
     /// For a merge missing shard K: where its log is, how it ended, and how to re-run it — when the
     /// shards were given as (or inside) a Slurm study's `shards/` folder.
-    static func missingShardHint(shardPaths: [String], shard: Int) -> String? {
+    public static func missingShardHint(shardPaths: [String], shard: Int) -> String? {
         for path in shardPaths {
             let url = URL(fileURLWithPath: path).standardizedFileURL
             let shardsFolder = url.lastPathComponent == "shards" ? url : url.deletingLastPathComponent()

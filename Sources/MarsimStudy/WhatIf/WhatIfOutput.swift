@@ -3,22 +3,32 @@ import MarsimCore
 import MarsimEnergy
 import MarsimEngine
 import MarsimPlot
+import MarsimReport
 
 /// Writes a what-if study: results.csv, the printed tables, and the SVG plots.
-struct WhatIfOutput {
-    let dense: WhatIfCommand.Row
-    let rows: [WhatIfCommand.Row]
-    let profiles: [String]
+public struct WhatIfOutput {
+    public let dense: WhatIfRow
+    public let rows: [WhatIfRow]
+    public let profiles: [String]
     /// File-name forms of `profiles` (sanitised: a profile's name is text from its file).
-    let profileFiles: [String]
-    let out: URL
+    public let profileFiles: [String]
+    public let out: URL
     /// Provenance printed under every plot (marsim, checkpoint, text, calibration); the profile is added per plot.
-    var caption: String? = nil
+    public var caption: String? = nil
+
+    public init(dense: WhatIfRow, rows: [WhatIfRow], profiles: [String], profileFiles: [String], out: URL, caption: String? = nil) {
+        self.dense = dense
+        self.rows = rows
+        self.profiles = profiles
+        self.profileFiles = profileFiles
+        self.out = out
+        self.caption = caption
+    }
 
     /// `configuration` is the name (file names, e.g. `T1-mixer-x1.0`), `label` the same configuration
     /// as the screen and plots show it (`T=1 mixer`); the last three columns are deprecated spellings
     /// of `mean_kl_nats`, `acs_per_token` and `macs_per_token`, kept one release.
-    static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,mean_kl_nats,top1_agreement,spikes_per_token,firing_rate,acs_per_token,macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron,label,quantized_baseline_joules_per_token,quantized_ratio,break_even_firing_rate,quantized_break_even_firing_rate,joules_per_token_p5,joules_per_token_p95,kl_mean,synaptic_ops_per_token,dense_macs_per_token"
+    public static let csvHeader = "configuration,timesteps,placement,threshold_scale,profile,joules_per_token,dense_baseline_joules_per_token,ratio,latency_seconds_per_token,bits_per_byte_dense,bits_per_byte_spiking,mean_kl_nats,top1_agreement,spikes_per_token,firing_rate,acs_per_token,macs_per_token,trace,prefill_joules_per_token,prefill_dense_baseline_joules_per_token,prefill_ratio,neuron,label,quantized_baseline_joules_per_token,quantized_ratio,break_even_firing_rate,quantized_break_even_firing_rate,joules_per_token_p5,joules_per_token_p95,kl_mean,synaptic_ops_per_token,dense_macs_per_token"
 
     /// Cost kinds grouped for the stacked bars.
     static let segments: [(String, [CostKind])] = [
@@ -30,13 +40,14 @@ struct WhatIfOutput {
 
     var usesBitsPerByte: Bool { dense.summary.bitsPerByte(spiking: false) != nil }
 
-    /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`).
     /// The files `write` writes, relative paths under `out` first.
-    var writtenFiles: [String] {
+    public var writtenFiles: [String] {
         ["results.csv"] + profileFiles.flatMap { ["energy-vs-fidelity-\($0).svg", "breakdown-\($0).svg"] }
     }
 
-    func write(printTables: Bool = true) throws {
+    /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`),
+    /// then prints the tables (unless `printTables` is false) and notes what was written.
+    public func write(printTables: Bool = true) throws {
         try AtomicOutputFile.write(csv(), to: out.appendingPathComponent("results.csv").path, label: "results file")
         for (p, file) in profileFiles.enumerated() {
             try scatter(profileIndex: p).writeSafely(to: out.appendingPathComponent("energy-vs-fidelity-\(file).svg").path)
@@ -46,10 +57,10 @@ struct WhatIfOutput {
         note("wrote \(out.path)/results.csv, energy-vs-fidelity-*.svg, breakdown-*.svg and traces/")
     }
 
-    private func label(_ row: WhatIfCommand.Row) -> String { WhatIfResultRow.label(row.configuration) }
+    private func label(_ row: WhatIfRow) -> String { WhatIfResultRow.label(row.configuration) }
 
     /// One result per configuration × profile, dense first: what results.csv and `--json` list.
-    var resultRows: [WhatIfResultRow] {
+    public var resultRows: [WhatIfResultRow] {
         ([dense] + rows).flatMap { row in
             row.reports.indices.map { WhatIfResultRow(row, profile: $0) }
         }
@@ -60,14 +71,15 @@ struct WhatIfOutput {
     }
 
     /// The study as one JSON object (`whatif --json`).
-    func json(marsim: MarsimProvenance, split: String, splitOverlaps: Bool) -> ConventionalJSON<WhatIfJSON> {
+    public func json(marsim: MarsimProvenance, split: String, splitOverlaps: Bool) -> ConventionalJSON<WhatIfJSON> {
         ConventionalJSON(report: WhatIfJSON(tokens: dense.summary.tokens, split: split, split_overlaps: splitOverlaps,
                                             rows: resultRows, out: out.path, files: writtenFiles,
                                             traces: ([dense] + rows).map(\.trace)),
                          marsim: marsim, neurobench: dense.summary.neurobench)
     }
 
-    func table() -> String {
+    /// The printed tables: activity and fidelity per configuration, then J/token per profile.
+    public func table() -> String {
         func f(_ x: Double?, _ d: Int) -> String { x.map { String(format: "%.\(d)f", $0) } ?? "n/a" }
         var lines = ["Spiking vs dense on \(dense.summary.tokens) tokens (dense bits/byte \(f(dense.summary.bitsPerByte(spiking: false), 3)))", ""]
         lines += TextTable.render(

@@ -4,7 +4,7 @@ import MarsimPlot
 import MarsimTrace
 
 /// The pictures `marsim trace --plot` draws.
-enum TracePlots {
+public enum TracePlots {
     /// A spike raster of the first `tokens` tokens: every spiking site's neurons stacked as row groups
     /// in schedule order, + and − spikes in two colours, a dashed line where each token starts.
     ///
@@ -12,7 +12,7 @@ enum TracePlots {
     /// the sites' columns line up and the raster is not mostly empty: in the trace's time line site s
     /// of token k ticks at ((k·S + s)·T + t) × the tick period, and only one site is active at a time.
     /// The caption says so. The reader has checked every event, so the arithmetic cannot overflow.
-    static func raster(reader: TraceReader, tokens: Int) throws -> SVGDocument {
+    public static func raster(reader: TraceReader, tokens: Int) throws -> SVGDocument {
         let shown = 0..<min(tokens, reader.tokensWritten)
         let metadata = reader.metadata
         let T = metadata.schedule.timesteps
@@ -56,7 +56,7 @@ enum TracePlots {
 
     /// A token as a short label: a byte-level model's byte as a quoted character (whitespace made
     /// visible), else its id.
-    static func tokenLabel(_ id: Int, vocabulary: Int) -> String {
+    public static func tokenLabel(_ id: Int, vocabulary: Int) -> String {
         guard vocabulary <= 256, let scalar = Unicode.Scalar(id) else { return "#\(id)" }
         switch id {
         case 32: return "'␣'"
@@ -68,7 +68,7 @@ enum TracePlots {
     }
 
     /// Firing rate per spiking site.
-    static func firingRates(_ summary: TraceSummary) -> SVGDocument {
+    public static func firingRates(_ summary: TraceSummary) -> SVGDocument {
         HorizontalBarChart(title: "Firing rate per site (spikes ÷ neuron updates)", xLabel: "firing rate (%)",
                            bars: summary.sites.map { .init(label: $0.name, value: $0.firingRate.flatMap { $0.isFinite ? $0 : nil } ?? 0) },
                            valueStyle: .percent).render()

@@ -1,10 +1,11 @@
-import ArgumentParser
 import Foundation
 
-/// An error for the user, printed as one line.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// An error for the user of the `marsim` commands, printed as one line (what a bad input, a
+/// missing file or a refused setting says). It lives below the commands so that the library code
+/// they call (reports, studies) fails with the same one-line messages the commands print.
+public struct CLIError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension CLIError {
@@ -14,12 +15,13 @@ extension CLIError {
     /// with a POSIX cause) would print as `Error Domain=NSCocoaErrorDomain Code=… UserInfo={…}`, so
     /// they become "<file>: <reason>"; a `DecodingError` names its key path. Line breaks become
     /// spaces, whatever the source.
-    static func wrap(_ error: Error) -> CLIError {
+    public static func wrap(_ error: Error) -> CLIError {
         if let e = error as? CLIError { return CLIError(oneLine(e.description)) }
         return CLIError(oneLine(describe(error)))
     }
 
-    static func describe(_ error: Error) -> String {
+    /// Any error as one line of text for the user (see `wrap`).
+    public static func describe(_ error: Error) -> String {
         switch error {
         case let error as DecodingError:
             return "cannot decode JSON: " + String(describing: error.localizedDescription)
@@ -31,7 +33,7 @@ extension CLIError {
     }
 
     /// "<file>: <reason>" for a Foundation error, e.g. "notes.txt: no such file".
-    static func foundationMessage(_ error: Error) -> String {
+    public static func foundationMessage(_ error: Error) -> String {
         let ns = error as NSError
         let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
         var reason: String
@@ -57,20 +59,14 @@ extension CLIError {
         return path.map { "\($0): \(reason)" } ?? reason
     }
 
-    static func oneLine(_ text: String) -> String {
+    /// `text` with every line break replaced by a space.
+    public static func oneLine(_ text: String) -> String {
         text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
     }
 }
 
-/// Runs a command's body so that every failure reaches the user as one line (`ExitCode` passes through).
-func oneLineErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        throw CLIError.wrap(error)
-    }
+/// Writes a line to standard error: progress, warnings and "wrote FILE" notes, kept off standard
+/// output so that `--json` and tables stay machine-readable.
+public func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -4,22 +4,22 @@ import MarsimEngine
 
 /// What `marsim simulate --json` prints: run totals, fidelity, and a per-layer × per-unit breakdown.
 /// Counts are totals over the run; `*_per_token` fields divide them by `tokens`.
-struct SimulationReport: Encodable {
+public struct SimulationReport: Encodable {
     /// One unit's totals: its identity, spikes and firing rate, then every counter of `Counter.all`
     /// under its own name (the JSON object is flat, as before counters were declared in one table).
-    struct UnitRow: Encodable {
-        var unit: String
-        var layer: Int?
-        var site: String
-        var spiking: Bool
-        var firing_rate: Double?
-        var counts: ActivityCounts
+    public struct UnitRow: Encodable {
+        public var unit: String
+        public var layer: Int?
+        public var site: String
+        public var spiking: Bool
+        public var firing_rate: Double?
+        public var counts: ActivityCounts
 
-        var spikes: Int { counts.spikes }
+        public var spikes: Int { counts.spikes }
 
         private enum Keys: String, CodingKey { case unit, layer, site, spiking, spikes, firing_rate }
 
-        func encode(to encoder: Encoder) throws {
+        public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(unit, forKey: .unit)
             try container.encodeIfPresent(layer, forKey: .layer)
@@ -31,56 +31,57 @@ struct SimulationReport: Encodable {
         }
     }
 
-    var checkpoint: String
-    var architecture: String
-    var mode: String
-    var tokens: Int
+    public var checkpoint: String
+    public var architecture: String
+    public var mode: String
+    public var tokens: Int
     /// The neuron model and its own parameters, e.g. `lif (reset=zero)`.
-    var neuron: String
-    var timesteps: Int
-    var tau: Double
-    var placement: String
-    var spiking_sites: [String]
-    var threshold_source: String
-    var spikes: Int
-    var spikes_positive: Int
-    var spikes_negative: Int
+    public var neuron: String
+    public var timesteps: Int
+    public var tau: Double
+    public var placement: String
+    public var spiking_sites: [String]
+    public var threshold_source: String
+    public var spikes: Int
+    public var spikes_positive: Int
+    public var spikes_negative: Int
     /// Accumulates of the spiking sites (counter `acs`).
-    var acs: Int
+    public var acs: Int
     /// Multiply-accumulates left in the run: non-spiking projections, conv, scan (counter `macs`).
-    var macs: Int
-    var neuron_updates: Int
-    var firing_rate: Double
-    var spikes_per_token: Double
-    var acs_per_token: Double
-    var macs_per_token: Double
-    var dense_baseline_macs_per_token: Int
+    public var macs: Int
+    public var neuron_updates: Int
+    public var firing_rate: Double
+    public var spikes_per_token: Double
+    public var acs_per_token: Double
+    public var macs_per_token: Double
+    public var dense_baseline_macs_per_token: Int
     /// Mean KL(dense ‖ spiking) over the tokens, nats (the trace's per-token `kl_nats`).
-    var mean_kl_nats: Double?
+    public var mean_kl_nats: Double?
     /// Deprecated spellings of `acs`, `macs`, their per-token values and `mean_kl_nats`, kept one release.
-    var synaptic_ops: Int
-    var dense_macs: Int
-    var synaptic_ops_per_token: Double
-    var dense_macs_per_token: Double
-    var kl_mean: Double?
-    var top1_agreement: Double?
+    public var synaptic_ops: Int
+    public var dense_macs: Int
+    public var synaptic_ops_per_token: Double
+    public var dense_macs_per_token: Double
+    public var kl_mean: Double?
+    public var top1_agreement: Double?
     /// Tokens whose logits were not all finite; when above 0, KL, top-1 and bits/byte are null.
-    var non_finite_logit_tokens: Int
-    var first_non_finite_token: Int?
-    var bits_per_byte_dense: Double?
-    var bits_per_byte_spiking: Double?
-    var trace: String?
+    public var non_finite_logit_tokens: Int
+    public var first_non_finite_token: Int?
+    public var bits_per_byte_dense: Double?
+    public var bits_per_byte_spiking: Double?
+    public var trace: String?
     /// Tokens per chunk the known text ran in (1: token by token).
-    var chunk: Int
-    var breakdown: [UnitRow]
+    public var chunk: Int
+    public var breakdown: [UnitRow]
     /// Wall-clock load and run time (JSON only).
-    var timing: RunTiming?
+    public var timing: RunTiming?
     /// Which marsim, command and checkpoint (docs/DESIGN.md §6).
-    var marsim: MarsimProvenance
+    public var marsim: MarsimProvenance
     /// NeuroBench's workload metrics per token (docs/DESIGN.md §6).
-    var neurobench: NeuroBenchMetrics
+    public var neurobench: NeuroBenchMetrics
 
-    init(summary: SimulationSummary, settings: SimulationSettings, checkpoint: String, architecture: String,
+    /// Builds the report of one run from its summary and settings.
+    public init(summary: SimulationSummary, settings: SimulationSettings, checkpoint: String, architecture: String,
          thresholdSource: String, denseBaseline: [ActivityCounts], trace: String?, timing: RunTiming? = nil,
          checkpointHash: String) {
         self.timing = timing
@@ -132,10 +133,11 @@ struct SimulationReport: Encodable {
         }
     }
 
-    func json() throws -> String { try JSONOutput.string(self) }
+    /// The report as `simulate --json` prints it.
+    public func json() throws -> String { try JSONOutput.string(self) }
 
     /// A readable summary and a per-site table.
-    func table() -> String {
+    public func table() -> String {
         var lines: [String] = []
         func fmt(_ x: Double?, _ digits: Int = 3) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
         lines.append("checkpoint   \(checkpoint) (\(architecture))")
@@ -168,20 +170,5 @@ struct SimulationReport: Encodable {
             lines += TextTable.render(header: header, rows: rows)
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Left-aligned first column, right-aligned others.
-enum TextTable {
-    static func render(header: [String], rows: [[String]]) -> [String] {
-        let all = [header] + rows
-        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
-        func line(_ r: [String]) -> String {
-            r.indices.map { c in
-                let pad = String(repeating: " ", count: widths[c] - r[c].count)
-                return c == 0 ? r[c] + pad : pad + r[c]
-            }.joined(separator: "  ")
-        }
-        return [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)
     }
 }

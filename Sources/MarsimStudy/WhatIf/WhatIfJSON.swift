@@ -5,51 +5,52 @@ import MarsimEngine
 
 /// One configuration under one profile: a row of results.csv and of `whatif --json`, with one
 /// spelling per quantity (the same keys as `simulate --json`).
-struct WhatIfResultRow: Encodable {
+public struct WhatIfResultRow: Encodable {
     /// The configuration's name, as its trace file is named (`T1-mixer-x1.0`; `dense`).
-    var configuration: String
+    public var configuration: String
     /// The same configuration as the tables and plots show it (`T=1 mixer`; `dense`).
-    var label: String
-    var neuron: String?
-    var timesteps: Int?
-    var placement: String
-    var threshold_scale: Float?
-    var profile: String
-    var joules_per_token: Double
-    var dense_baseline_joules_per_token: Double
-    var ratio: Double?
-    var latency_seconds_per_token: Double
-    var bits_per_byte_dense: Double?
-    var bits_per_byte_spiking: Double?
-    var mean_kl_nats: Double
-    var top1_agreement: Double
-    var spikes_per_token: Double
-    var firing_rate: Double
-    var acs_per_token: Double
-    var macs_per_token: Double
-    var trace: String
-    var prefill_joules_per_token: Double?
-    var prefill_dense_baseline_joules_per_token: Double?
-    var prefill_ratio: Double?
+    public var label: String
+    public var neuron: String?
+    public var timesteps: Int?
+    public var placement: String
+    public var threshold_scale: Float?
+    public var profile: String
+    public var joules_per_token: Double
+    public var dense_baseline_joules_per_token: Double
+    public var ratio: Double?
+    public var latency_seconds_per_token: Double
+    public var bits_per_byte_dense: Double?
+    public var bits_per_byte_spiking: Double?
+    public var mean_kl_nats: Double
+    public var top1_agreement: Double
+    public var spikes_per_token: Double
+    public var firing_rate: Double
+    public var acs_per_token: Double
+    public var macs_per_token: Double
+    public var trace: String
+    public var prefill_joules_per_token: Double?
+    public var prefill_dense_baseline_joules_per_token: Double?
+    public var prefill_ratio: Double?
     /// The quantised-ANN baseline (activations at ⌈log2(T+1)⌉ bits) and the ratio to it.
-    var quantized_baseline_joules_per_token: Double
-    var quantized_ratio: Double?
+    public var quantized_baseline_joules_per_token: Double
+    public var quantized_ratio: Double?
     /// Firing rates at which spiking costs what the dense / quantised model costs (nil: never pays).
-    var break_even_firing_rate: Double?
-    var quantized_break_even_firing_rate: Double?
+    public var break_even_firing_rate: Double?
+    public var quantized_break_even_firing_rate: Double?
     /// The 5–95% Monte Carlo interval of J/token over the profile's ranges (the point value without ranges).
-    var joules_per_token_p5: Double
-    var joules_per_token_p95: Double
+    public var joules_per_token_p5: Double
+    public var joules_per_token_p95: Double
     /// NeuroBench's workload metrics of this configuration's run, per token.
-    var neurobench: NeuroBenchMetrics?
+    public var neurobench: NeuroBenchMetrics?
 
     /// How the screen names a configuration: `T=4 mixer`, `lif T=2 all ×0.5`, `dense`.
-    static func label(_ c: WhatIfCommand.Configuration?) -> String {
+    public static func label(_ c: WhatIfConfiguration?) -> String {
         guard let c else { return "dense" }
         return (c.neuron == ATMNModel.name ? "" : c.neuron + " ") + "T=\(c.timesteps) \(c.placement)" + (c.scale == 1 ? "" : " ×\(c.scale)")
     }
 
-    init(_ row: WhatIfCommand.Row, profile k: Int) {
+    /// The row of `row`'s configuration under its `k`-th profile.
+    public init(_ row: WhatIfRow, profile k: Int) {
         let s = row.summary, n = Double(max(s.tokens, 1)), c = row.configuration, r = row.reports[k]
         let prefill = row.phases.indices.contains(k) ? row.phases[k].prefill : nil
         configuration = c?.name ?? "dense"
@@ -85,7 +86,7 @@ struct WhatIfResultRow: Encodable {
     }
 
     /// The row in `WhatIfOutput.csvHeader`'s column order (the deprecated columns last).
-    var csvLine: String {
+    public var csvLine: String {
         func d(_ x: (some CustomStringConvertible)?) -> String { x.map { "\($0)" } ?? "" }
         let fields: [String] = [
             configuration, timesteps.map(String.init) ?? "", placement, d(threshold_scale), profile, d(joules_per_token),
@@ -102,17 +103,17 @@ struct WhatIfResultRow: Encodable {
 
 /// What `marsim whatif --json` prints: the study's rows, its split and the files it wrote (the
 /// `marsim` block and the dense reference's `neurobench` block are added by `ConventionalJSON`).
-struct WhatIfJSON: Encodable {
-    var tokens: Int
+public struct WhatIfJSON: Encodable {
+    public var tokens: Int
     /// Which tokens were evaluated and which calibrated the thresholds.
-    var split: String
+    public var split: String
     /// Whether the calibration tokens overlap the evaluated ones (fidelity is then flattered).
-    var split_overlaps: Bool
+    public var split_overlaps: Bool
     /// One per configuration × profile, dense first.
-    var rows: [WhatIfResultRow]
+    public var rows: [WhatIfResultRow]
     /// The output folder, and the files written in it.
-    var out: String
-    var files: [String]
+    public var out: String
+    public var files: [String]
     /// Every configuration's trace, dense first.
-    var traces: [String]
+    public var traces: [String]
 }

@@ -3,35 +3,7 @@ import MarsimCheckpoint
 import MarsimCore
 import MarsimEnergy
 import MarsimHDF5
-import MarsimStudy
-
-extension WhatIfCommand {
-    /// The study this command runs, whatever shard of it: the grid, the text, the checkpoint's and
-    /// profiles' content, and every setting that changes a result (not threads, not `--out`).
-    func studyIdentity(checkpoint: Checkpoint, placements: [String], profiles: [HardwareProfile], units: Int) throws -> StudyIdentity {
-        var p: [String: String] = [
-            "checkpoint_digest": checkpoint.identity().contentHash,
-            "text_digest": try ContentDigest.ofFile(textFile),
-            "limit": String(limit),
-            "timesteps": timesteps,
-            "placement": placements.joined(separator: ","),
-            "threshold_scale": thresholdScale,
-            "calibration_text_digest": try calibrationText.map(ContentDigest.ofFile) ?? "the text",
-            "calibration_rule": calibrationRule.rawValue,
-            "calibration_quantile": "\(calibrationQuantile)",
-            "calibration_window": "skip \(calibrationSkip.map(String.init) ?? "default") limit \(calibrationLimit)",
-            "calibration_output_rule": learning.settings.summary,
-            "tau": "\(tau)",
-            "neuron": neuron,
-            "neuron_options": "reset \(reset.rawValue) spike_bits \(spikeBits)",
-            "trace_level": traceLevel.rawValue,
-            "chunk": String(execution.chunk),
-            "delivery": execution.delivery.rawValue,
-        ]
-        p["profiles"] = try profiles.map { "\($0.name)=" + (try $0.file.map(ContentDigest.ofFile) ?? "built-in") }.joined(separator: ",")
-        return StudyIdentity(kind: "whatif", parameters: p, units: units)
-    }
-}
+import MarsimReport
 
 /// A what-if study split into shards: what a shard writes, and how shards merge back into exactly
 /// what the unsharded command writes.
@@ -41,13 +13,14 @@ extension WhatIfCommand {
 /// and `shard.json` (`ShardManifest`, written last). The merge writes `results.csv` and the plots
 /// from the rows — per configuration nothing is aggregated across shards, so the numbers are the
 /// unsharded run's — and `traces/NAME.h5` as virtual mirrors of the shards' traces (no copy).
-enum WhatIfStudy {
-    static let rowsFile = "rows.json"
+public enum WhatIfStudy {
+    /// A shard's results file.
+    public static let rowsFile = "rows.json"
 
     struct ShardRows: Codable {
         struct Entry: Codable {
             var unit: Int
-            var row: WhatIfCommand.Row
+            var row: WhatIfRow
         }
         var rows: [Entry]
         /// The plots' caption (the same in every shard of a study), so merged plots equal unsharded ones.
@@ -55,8 +28,8 @@ enum WhatIfStudy {
     }
 
     /// Writes `rows.json` (trace paths relative to `out`) and then the manifest.
-    static func writeShard(study: StudyIdentity, shard: ShardSpec, out: String, dense: WhatIfCommand.Row?,
-                           rows: [(Int, WhatIfCommand.Row)], caption: String?) throws {
+    public static func writeShard(study: StudyIdentity, shard: ShardSpec, out: String, dense: WhatIfRow?,
+                           rows: [(Int, WhatIfRow)], caption: String?) throws {
         var entries: [ShardRows.Entry] = []
         if let dense { entries.append(.init(unit: 0, row: dense)) }
         entries += rows.map { ShardRows.Entry(unit: $0.0, row: $0.1) }
@@ -76,8 +49,8 @@ enum WhatIfStudy {
     }
 
     /// Merges checked shards into `out`: `results.csv`, plots, and virtual traces.
-    static func merge(_ set: ShardSet, out: String) throws {
-        var byUnit: [Int: (row: WhatIfCommand.Row, folder: String)] = [:]
+    public static func merge(_ set: ShardSet, out: String) throws {
+        var byUnit: [Int: (row: WhatIfRow, folder: String)] = [:]
         var caption: String?
         for member in set.members {
             guard member.manifest.files[rowsFile] != nil else {
@@ -103,7 +76,7 @@ enum WhatIfStudy {
         let outURL = URL(fileURLWithPath: out)
         let traceDir = outURL.appendingPathComponent("traces")
         try OutputTarget.createDirectories(traceDir.path)
-        var rows: [WhatIfCommand.Row] = []
+        var rows: [WhatIfRow] = []
         for unit in 0..<units {
             var (row, folder) = byUnit[unit]!
             let source = URL(fileURLWithPath: folder).appendingPathComponent(row.trace).standardizedFileURL.path
