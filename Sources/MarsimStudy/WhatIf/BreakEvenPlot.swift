@@ -63,16 +63,22 @@ struct BreakEvenPlot {
         Self.median(points.filter { $0.timesteps == t }.compactMap(\.breakEven))
     }
 
-    /// What the plot shows, for its caption.
+    /// What the plot shows, for its caption (lines break at " · ").
     static let explanation = "Each point: one spiking site of one configuration; y = its J/token ÷ the same site's J/token run dense "
-        + "(static power excluded) · below 1 the site saves energy · vertical lines: per T, the median of the sites' "
-        + "break-even firing rates (where a site's cost meets its dense cost; sites that never pay left out)"
+        + "(static power excluded), below 1 it saves energy · dashed verticals: per T, the median of the sites' break-even "
+        + "firing rates (where a site's cost meets its dense cost; sites that never pay left out)"
+
+    /// The legend name of T's series; it says why a T has no median line.
+    func seriesName(timesteps t: Int) -> String {
+        guard let m = medianBreakEven(timesteps: t) else { return "T=\(t) (no site breaks even)" }
+        return m > 1 ? "T=\(t) (median site break-even \(ValueFormat.percent(m)): no line)" : "T=\(t)"
+    }
 
     func chart(profile: String, caption: String?) -> ScatterChart {
         let ts = timesteps
         let color = { (t: Int) in Palette.color(ts.firstIndex(of: t)!) }
         let series = ts.map { t in
-            ScatterChart.Series(name: "T=\(t)",
+            ScatterChart.Series(name: seriesName(timesteps: t),
                                 points: points.filter { $0.timesteps == t }.map { .init(x: $0.firingRate * 100, y: $0.relativeCost) },
                                 color: color(t))
         }
