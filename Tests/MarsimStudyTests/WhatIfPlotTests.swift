@@ -120,10 +120,10 @@ import Testing
         var drawn = 1
         for t in [1, 4] {
             let rates = expected.filter { $0.t == t }.compactMap(\.breakEven).sorted()
-            guard !rates.isEmpty else { series.append("T=\(t) (no site breaks even)"); continue }
+            guard !rates.isEmpty else { series.append("T=\(t): spiking never pays"); continue }
             let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
             medians[t] = median
-            guard median <= 1 else { series.append("T=\(t) (median site break-even \(ValueFormat.percent(median)): no line)"); continue }
+            guard median <= 1 else { series.append("T=\(t): pays at any rate (median break-even \(ValueFormat.percent(median)))"); continue }
             series.append("T=\(t)")
             names.append("T=\(t): median site break-even \(ValueFormat.percent(median))")
             #expect(abs(Self.number(lines[drawn], "x1") - px(median * 100)) < 0.03)

@@ -64,14 +64,15 @@ struct BreakEvenPlot {
     }
 
     /// What the plot shows, for its caption (lines break at " · ").
-    static let explanation = "Each point: one spiking site of one configuration; y = its J/token ÷ the same site's J/token run dense "
-        + "(static power excluded), below 1 it saves energy · dashed verticals: per T, the median of the sites' break-even "
+    static let explanation = "Each point: a spiking site of one configuration; y = its J/token ÷ its J/token run dense "
+        + "(static power excluded); below 1 it saves energy · dashed verticals: per T, the median of the sites' break-even "
         + "firing rates (where a site's cost meets its dense cost; sites that never pay left out)"
 
-    /// The legend name of T's series; it says why a T has no median line.
+    /// The legend name of T's series; it says why a T has no median line: no site ever pays, or the
+    /// median is above 100%, so a typical site pays at any rate its neurons can fire at.
     func seriesName(timesteps t: Int) -> String {
-        guard let m = medianBreakEven(timesteps: t) else { return "T=\(t) (no site breaks even)" }
-        return m > 1 ? "T=\(t) (median site break-even \(ValueFormat.percent(m)): no line)" : "T=\(t)"
+        guard let m = medianBreakEven(timesteps: t) else { return "T=\(t): spiking never pays" }
+        return m > 1 ? "T=\(t): pays at any rate (median break-even \(ValueFormat.percent(m)))" : "T=\(t)"
     }
 
     func chart(profile: String, caption: String?) -> ScatterChart {
