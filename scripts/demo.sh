@@ -44,4 +44,4 @@ step "6. Energy what-if: T × placement, every profile, plots (thresholds from t
 "$MARSIM" whatif --checkpoint "$CKPT" --text-file "$HELDOUT" --limit 1024 --timesteps 1,2,4,8 \
     --placement mixer,mlp,all --out traces/whatif --overwrite
 
-printf '\nPlots: traces/demo-raster.svg, traces/whatif/energy-vs-fidelity-*.svg, traces/whatif/breakdown-*.svg\n'
+printf '\nPlots: traces/demo-raster.svg, traces/whatif/energy-vs-fidelity-*.svg, traces/whatif/breakdown-*.svg, traces/whatif/break-even-*.svg\n'

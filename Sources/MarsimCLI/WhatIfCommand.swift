@@ -23,8 +23,10 @@ public struct WhatIfCommand: ParsableCommand {
         Placements are comma-separated; join sites of one placement with '+' (mixer.in_proj+mlp.down_proj@0-1).
 
         Writes OUT/results.csv (one row per configuration × profile), OUT/energy-vs-fidelity-PROFILE.svg \
-        (J/token against bits per byte or KL, dense marked), and OUT/breakdown-PROFILE.svg (stacked \
-        J/token by cost kind per configuration). --json prints the same rows, the split and the paths \
+        (J/token against bits per byte or KL, dense marked, 5–95% error bars for profiles with ranges), \
+        OUT/breakdown-PROFILE.svg (stacked J/token by cost kind per configuration) and \
+        OUT/break-even-PROFILE.svg (each spiking site's J/token relative to dense against its firing rate, \
+        with each T's median site break-even rate). --json prints the same rows, the split and the paths \
         as one JSON object.
 
         Example:

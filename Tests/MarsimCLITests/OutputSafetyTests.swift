@@ -167,7 +167,7 @@ struct OutputSafetyTests {
         let written = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         let name = sanitizedFileName("../../../escaped")
         #expect(name == "_._.._.._escaped")
-        #expect(written == ["breakdown-\(name).svg", "energy-vs-fidelity-\(name).svg", "results.csv", "traces"])
+        #expect(written == ["break-even-\(name).svg", "breakdown-\(name).svg", "energy-vs-fidelity-\(name).svg", "results.csv", "traces"])
         let escaped = try FileManager.default.subpathsOfDirectory(atPath: dir.url.path).filter { $0.contains("escaped") }
         #expect(escaped.allSatisfy { $0.hasPrefix("deep/a/b/out/") }, "\(escaped)")
     }

@@ -53,7 +53,7 @@ import Testing
         #expect(full.split(separator: "\n").count == 1 + 5 * 2)
         #expect(merged.replacingOccurrences(of: root + "/merged/", with: "OUT/") == full.replacingOccurrences(of: root + "/full/", with: "OUT/"))
         for profile in ["horowitz-45nm-memory", "loihi-like"] {
-            for plot in ["energy-vs-fidelity-\(profile).svg", "breakdown-\(profile).svg"] {
+            for plot in ["energy-vs-fidelity-\(profile).svg", "breakdown-\(profile).svg", "break-even-\(profile).svg"] {
                 #expect(CLI.bytes(root + "/merged/" + plot) == CLI.bytes(root + "/full/" + plot), "\(plot)")
             }
         }

@@ -70,6 +70,22 @@ struct ChartTests {
         #expect(legend.elements(forName: "text").map(\.stringValue) == ["s", "x = 0.5", "y = 2", "far"])
     }
 
+    @Test("scatter: a highlight's interval is drawn as an error bar at the diamond, after the series' bars")
+    func highlightErrorBar() throws {
+        let chart = ScatterChart(title: "t", xLabel: "x", yLabel: "y",
+                                 series: [.init(name: "s", points: [.init(x: 0, y: 1), .init(x: 1, y: 3)])],
+                                 highlights: [.init(name: "dense", x: 0.5, y: 2, yInterval: 1.5...2.5)], breakOutliers: false)
+        let doc = try parseSVG(chart.render().render())
+        func number(_ e: XMLElement, _ name: String) -> Double { Double(attribute(name, of: e) ?? "") ?? .nan }
+        let circles = try elements(withClass: "series", in: doc).flatMap { $0.elements(forName: "circle") }
+        let (cx0, cy0, cx1, cy1) = (number(circles[0], "cx"), number(circles[0], "cy"), number(circles[1], "cx"), number(circles[1], "cy"))
+        let bars = try elements(withClass: "error-bar", in: doc).map { $0.elements(forName: "line")[0] }
+        #expect(bars.count == 1)
+        // Halfway in x between the points; y from 2.5 (a quarter of the way from y = 3 to y = 1) to 1.5.
+        #expect(abs(number(bars[0], "x1") - (cx0 + cx1) / 2) < 0.01)
+        #expect(abs(number(bars[0], "y1") - (cy1 + (cy0 - cy1) / 4)) < 0.01 && abs(number(bars[0], "y2") - (cy1 + 3 * (cy0 - cy1) / 4)) < 0.01)
+    }
+
     @Test("stacked bars: one rect per non-zero segment, totals, legend per segment")
     func stacked() throws {
         let chart = SampleCharts.stacked

@@ -53,14 +53,15 @@ public struct ScatterChart: Sendable, Equatable {
     }
 
     /// A reference point drawn on top: a black diamond, its name as label and in the legend, and a
-    /// dashed horizontal guide at its y so the other points can be compared with it.
+    /// dashed horizontal guide at its y so the other points can be compared with it; `yInterval`
+    /// draws an error bar as for a series' point.
     public struct Highlight: Sendable, Equatable {
         public var name: String
         public var point: Point
         public var guide: Bool
-        public init(name: String, x: Double, y: Double, guide: Bool = true) {
+        public init(name: String, x: Double, y: Double, guide: Bool = true, yInterval: ClosedRange<Double>? = nil) {
             self.name = name
-            self.point = Point(x: x, y: y, label: name)
+            self.point = Point(x: x, y: y, label: name, yInterval: yInterval)
             self.guide = guide
         }
     }
@@ -186,7 +187,7 @@ public struct ScatterChart: Sendable, Equatable {
             doc.append(.line(x1: x1, y1: y1, x2: x2, y2: y2, stroke: color, width: 1.25,
                              [("stroke-dasharray", "6 4"), ("class", "reference-line")]))
         }
-        for p in visible.joined() {
+        for p in Array(visible.joined()) + shownHighlights.map(\.point) {
             guard let interval = p.yInterval, canShowY(interval.lowerBound), canShowY(interval.upperBound) else { continue }
             let cx = px(p), top = y.map(interval.upperBound), bottom = y.map(interval.lowerBound)
             placer.reserveSegment(x1: cx, y1: top, x2: cx, y2: bottom)

@@ -42,7 +42,12 @@ public struct WhatIfOutput {
 
     /// The files `write` writes, relative paths under `out` first.
     public var writtenFiles: [String] {
-        ["results.csv"] + profileFiles.flatMap { ["energy-vs-fidelity-\($0).svg", "breakdown-\($0).svg"] }
+        ["results.csv"] + profileFiles.flatMap(Self.plotFiles)
+    }
+
+    /// The plots written per profile, named with the profile's file-name form.
+    public static func plotFiles(profileFile: String) -> [String] {
+        ["energy-vs-fidelity-\(profileFile).svg", "breakdown-\(profileFile).svg", "break-even-\(profileFile).svg"]
     }
 
     /// Writes every file through a temporary file renamed over its target (`AtomicOutputFile`),
@@ -52,9 +57,11 @@ public struct WhatIfOutput {
         for (p, file) in profileFiles.enumerated() {
             try scatter(profileIndex: p).writeSafely(to: out.appendingPathComponent("energy-vs-fidelity-\(file).svg").path)
             try breakdown(profileIndex: p).writeSafely(to: out.appendingPathComponent("breakdown-\(file).svg").path)
+            try BreakEvenPlot(rows: rows, profileIndex: p).chart(profile: profiles[p], caption: plotCaption(profile: profiles[p])).render()
+                .writeSafely(to: out.appendingPathComponent("break-even-\(file).svg").path)
         }
         if printTables { print(table()) }
-        note("wrote \(out.path)/results.csv, energy-vs-fidelity-*.svg, breakdown-*.svg and traces/")
+        note("wrote \(out.path)/results.csv, energy-vs-fidelity-*.svg, breakdown-*.svg, break-even-*.svg and traces/")
     }
 
     private func label(_ row: WhatIfRow) -> String { WhatIfResultRow.label(row.configuration) }
@@ -104,7 +111,8 @@ public struct WhatIfOutput {
         usesBitsPerByte ? s.bitsPerByte(spiking: true) : s.klMean
     }
 
-    /// J/token against fidelity for one profile: one connected series per placement × scale (through T), dense marked.
+    /// J/token against fidelity for one profile: one connected series per placement × scale (through T), dense marked;
+    /// each point with the Monte Carlo 5–95% interval of its J/token as an error bar when the profile has ranges.
     private func scatter(profileIndex p: Int) -> SVGDocument {
         var groups: [String: [ScatterChart.Point]] = [:]
         var order: [String] = []
@@ -112,7 +120,8 @@ public struct WhatIfOutput {
             guard let c = row.configuration, let x = fidelity(row.summary) else { continue }
             let key = c.placement + (c.scale == 1 ? "" : " ×\(c.scale)")
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(.init(x: x, y: row.reports[p].joulesPerToken, label: "T=\(c.timesteps)"))
+            groups[key, default: []].append(.init(x: x, y: row.reports[p].joulesPerToken, label: "T=\(c.timesteps)",
+                                                 yInterval: Self.interval(row.reports[p])))
         }
         let denseX = usesBitsPerByte ? dense.summary.bitsPerByte(spiking: false) ?? 0 : 0
         let profile = profiles[p]
@@ -121,8 +130,14 @@ public struct WhatIfOutput {
             xLabel: usesBitsPerByte ? "bits per byte (lower is better)" : "KL(dense ‖ spiking), nats",
             yLabel: "energy per token", xScale: .linear, yScale: .log,
             series: order.map { .init(name: "placement \($0)", points: groups[$0]!, connected: true) },
-            highlights: [.init(name: "dense", x: denseX, y: dense.reports[p].joulesPerToken)],
+            highlights: [.init(name: "dense", x: denseX, y: dense.reports[p].joulesPerToken, yInterval: Self.interval(dense.reports[p]))],
             width: 760, height: 480, yUnit: "J", caption: plotCaption(profile: profile)).render()
+    }
+
+    /// The report's [p5, p95] of J/token as a range, nil when it is a point (a profile without ranges).
+    static func interval(_ report: EnergyReport) -> ClosedRange<Double>? {
+        let i = report.joulesPerTokenInterval
+        return i.count == 2 && i[0] < i[1] ? i[0]...i[1] : nil
     }
 
     /// Stacked J/token by cost group per configuration (dense first) for one profile.

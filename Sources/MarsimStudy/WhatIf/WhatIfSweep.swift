@@ -147,8 +147,7 @@ public struct WhatIfSweep {
         for profile in profiles { plan.input(profile.file, "profile \(profile.name)") }
         if share == nil { plan.output(outURL.appendingPathComponent("results.csv").path, "results file") }
         for name in profileFiles where share == nil {
-            plan.output(outURL.appendingPathComponent("energy-vs-fidelity-\(name).svg").path, "plot")
-            plan.output(outURL.appendingPathComponent("breakdown-\(name).svg").path, "plot")
+            for file in WhatIfOutput.plotFiles(profileFile: name) { plan.output(outURL.appendingPathComponent(file).path, "plot") }
         }
 
         let checkpoint = try loadCheckpoint()
