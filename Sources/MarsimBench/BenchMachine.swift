@@ -127,7 +127,7 @@ struct Timing: Encodable {
 
     init(_ values: [Double]) {
         let s = values.sorted()
-        median = s.isEmpty ? 0 : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
+        median = s.median ?? 0
         min = s.first ?? 0
         max = s.last ?? 0
         samples = s.count

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import MarsimCheckpoint
+import MarsimCore
 import MarsimEnergy
 import MarsimEngine
 import MarsimPlot
@@ -63,9 +64,9 @@ import Testing
 
     @Test("median: the middle value, the mean of the middle two, nil for none")
     func median() {
-        #expect(BreakEvenPlot.median([0.3, 0.1, 0.2]) == 0.2)
-        #expect(BreakEvenPlot.median([0.4, 0.1, 0.3, 0.2]) == 0.25)
-        #expect(BreakEvenPlot.median([]) == nil)
+        #expect([0.3, 0.1, 0.2].median == 0.2)
+        #expect([0.4, 0.1, 0.3, 0.2].median == 0.25)
+        #expect([Double]().median == nil)
     }
 
     @Test("break-even and energy-vs-fidelity plots match the rows' reports")

@@ -4,6 +4,7 @@
 import Dispatch
 import Foundation
 import MarsimCheckpoint
+import MarsimCore
 
 public enum MachineLimits {
     /// Read bandwidth in bytes per second: `threads` workers each sum their share of a buffer of
@@ -57,7 +58,7 @@ public enum MachineLimits {
             if pass > 0 { seconds.append(elapsed) }
         }
         precondition((0..<threads).allSatisfy { !sums[$0].isNaN })
-        return Double(n * MemoryLayout<Float>.size) / median(seconds)
+        return Double(n * MemoryLayout<Float>.size) / seconds.median!
     }
 
     /// Adds per second when every add reads one fp32 weight from memory, the machine's best case:
@@ -111,7 +112,7 @@ public enum MachineLimits {
             if pass > 0 { seconds.append(elapsed) }
         }
         precondition(!accumulators[0].isNaN)
-        return Double(sweeps * columns * (columnLength / 8 * 8)) / median(seconds)
+        return Double(sweeps * columns * (columnLength / 8 * 8)) / seconds.median!
     }
 
     /// Fills a buffer with values that differ from page to page: memory whose pages are identical may
@@ -123,11 +124,6 @@ public enum MachineLimits {
             state = state &* 1_664_525 &+ 1_013_904_223
             p[i] = Float(state >> 8) * (1 / Float(1 << 24)) - 0.5
         }
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }
 

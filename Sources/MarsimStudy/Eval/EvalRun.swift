@@ -61,6 +61,9 @@ public struct EvalRun {
         /// The spiking model's neuron label, e.g. `graded (spike_bits=4)`.
         public var neuron: String
         public var report: EvalReport
+        /// The forward pass's accounting units and one dense token's counts per unit.
+        public var units: [AccountingUnit]
+        public var denseBaseline: [ActivityCounts]
     }
 
     /// Scores every model; `loadSeconds` is the time already spent loading (checkpoint, tasks).
@@ -144,12 +147,12 @@ public struct EvalRun {
         }
         let tokens = (dense ?? []).map(\.tokens).reduce(0, +) + passes.flatMap(\.results).map(\.tokens).reduce(0, +)
         return Outcome(dense: dense, spiking: passes, placement: placement, neuron: neuron,
-                       report: EvalReport(runs: runs, timing: RunTiming(load: loadSeconds, run: runSeconds, tokens: tokens)))
+                       report: EvalReport(runs: runs, timing: RunTiming(load: loadSeconds, run: runSeconds, tokens: tokens)),
+                       units: units, denseBaseline: denseBaseline)
     }
 
     /// The item-level record of an outcome (a shard's share of the study, or all of it).
     public func runData(_ outcome: Outcome, limit: Int?, modelArgs: String, profiles: [HardwareProfile]) -> EvalRunData {
-        let pass = ForwardPass(model: checkpoint.model)
         func model(_ r: EvaluationResult, task k: Int, _ schedule: TickSchedule) -> EvalRunData.Model {
             EvalRunData.Model(items: zip(chosen[k], r.items).map { index, scored in
                 EvalRunData.Item(index: index, loglik: scored.loglik, choiceBytes: tasks[k].items[index].choiceBytes, label: scored.label)
@@ -165,7 +168,7 @@ public struct EvalRun {
         return EvalRunData(tasks: records, limit: limit, modelArgs: modelArgs, checkpointHash: checkpoint.identity().contentHash,
                            timesteps: outcome.spiking.map(\.timesteps), thresholdSources: outcome.spiking.map(\.thresholdSource),
                            neuron: spiking ? outcome.neuron : nil, placement: spiking ? outcome.placement?.specification : nil,
-                           spikingSites: spiking ? outcome.placement?.sites ?? [] : [], units: pass.index.units,
-                           denseBaseline: pass.denseCountsPerToken(), profiles: profiles)
+                           spikingSites: spiking ? outcome.placement?.sites ?? [] : [], units: outcome.units,
+                           denseBaseline: outcome.denseBaseline, profiles: profiles)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarsimCore
 import MarsimEnergy
 import MarsimPlot
 
@@ -51,16 +52,9 @@ struct BreakEvenPlot {
     /// The T's of the points, ascending.
     var timesteps: [Int] { Array(Set(points.map(\.timesteps))).sorted() }
 
-    /// The median of `values` (the mean of the middle two for an even count); nil when empty.
-    static func median(_ values: [Double]) -> Double? {
-        let v = values.sorted()
-        guard !v.isEmpty else { return nil }
-        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-    }
-
     /// Per T, the median dense break-even rate of its sites that have one; nil when none has.
     func medianBreakEven(timesteps t: Int) -> Double? {
-        Self.median(points.filter { $0.timesteps == t }.compactMap(\.breakEven))
+        points.filter { $0.timesteps == t }.compactMap(\.breakEven).median
     }
 
     /// What the plot shows, for its caption (lines break at " · ").
