@@ -23,6 +23,13 @@ public struct BLASLibrary: @unchecked Sendable {
     /// OpenBLAS's name for the kernel family in use (e.g. `SkylakeX`, `Haswell`).
     public let coreName: String
 
+    /// Whether SGEMM reads a transposed weight operand (row-major W used as Wᵀ in place) about as
+    /// fast as a column-major one. Measured: SkylakeX kernels 69 vs 137 GFLOP/s (so marsim transposes
+    /// each block into a panel first); Haswell kernels on a Zen 3 core 78 vs 81 GFLOP/s with the
+    /// panel in cache, and in the model a cold panel made OpenBLAS's own packing 18% of the run
+    /// (so marsim hands it the weights where they lie).
+    public var readsTransposedWeightsFast: Bool { coreName != "SkylakeX" }
+
     /// The library, loaded on first use.
     public static let shared: BLASLibrary = {
         do { return try load() } catch { fatalError("\(error)") }
@@ -75,9 +82,10 @@ let gemmBlockOutputs = 1024
 ///
 /// The outputs are cut into blocks of `gemmBlockOutputs` channels, each a single-threaded SGEMM,
 /// spread over `threads` workers: results are identical for every thread count. fp32 weights are
-/// used where they lie when column-major (W already is Wᵀ row-major); row-major weights of any
-/// element type are widened and transposed block by block into a cache-sized column-major scratch
-/// panel that SGEMM then reads from the cache, so no second copy of the model ever exists.
+/// used where they lie when column-major (W already is Wᵀ row-major), and when row-major on kernel
+/// families that read a transposed operand fast (`BLASLibrary.readsTransposedWeightsFast`). Otherwise
+/// each block is widened (bf16, f16) — and, where transposed reads are slow, transposed — into a
+/// block-sized scratch panel, so no second copy of the model ever exists.
 func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection, threads: Int) {
     let fanIn = p.fanIn, fanOut = p.fanOut
     guard n > 0, fanOut > 0 else { return }
@@ -90,6 +98,7 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
     let workers = min(max(1, threads), blocks, n * fanIn * fanOut >= 1 << 20 ? Int.max : 1)
     let outAddress = Int(bitPattern: out), xAddress = Int(bitPattern: x)
     let storage = p.storage, layout = p.layout
+    let transposedInPlace = BLASLibrary.shared.readsTransposedWeightsFast
     let work: @Sendable (Int) -> Void = { w in
         let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!, x = UnsafePointer<Float>(bitPattern: xAddress)!
         let M = Int32(n), K = Int32(fanIn), ldc = Int32(fanOut)
@@ -102,10 +111,13 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
             switch layout {
             case .columnMajor:
                 cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasNoTrans, M, N, K, 1, x, K, storage.f32 + lo, ldc, 0, out + lo, ldc)
+            case .rowMajor where transposedInPlace && storage.element == .f32:
+                cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasTrans, M, N, K, 1, x, K, storage.f32 + lo * fanIn, K, 0, out + lo, ldc)
+            case .rowMajor where transposedInPlace:
+                if scratch == nil { scratch = .allocate(capacity: gemmBlockOutputs * fanIn) }
+                storage.widen((lo * fanIn)..<((lo + width) * fanIn), into: scratch!)
+                cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasTrans, M, N, K, 1, x, K, scratch!, K, 0, out + lo, ldc)
             case .rowMajor:
-                // SGEMM reads a transposed operand at about half the speed (measured: 69 vs 137
-                // GFLOP/s, SkylakeX kernels), so the block's rows are widened and transposed into a
-                // cache-sized column-major panel first.
                 if scratch == nil { scratch = .allocate(capacity: gemmBlockOutputs * fanIn) }
                 storage.widenTransposed(rows: lo..<(lo + width), columns: fanIn, into: scratch!)
                 cblas_sgemm(MarsimCblasRowMajor, MarsimCblasNoTrans, MarsimCblasNoTrans, M, N, K, 1, x, K, scratch!, N, 0, out + lo, ldc)
