@@ -72,10 +72,11 @@ public struct SimulateCommand: ParsableCommand {
             let settings = execution.apply(to: SimulationSettings(mode: mode, parameters: spiking.parameters, placement: placement,
                                                                   thresholds: thresholds, tickPeriodMs: traceOptions.tickPeriodMs))
             let simulator = try Simulator(model: checkpoint.model, settings: settings, progress: note)
+            // The content hash reads every weight once (≈ 1 s per 5 GB unless cached): part of loading.
+            let identity = checkpoint.identity(cache: execution.columnCache)
             let loadSeconds = stopwatch.lap()
             // Every output is created (under a temporary name) before the first token runs, so a bad
             // path fails at once; the files at the given paths change only when the run ends.
-            let identity = checkpoint.identity()
             let traceWriter = try RunRecord.openWriter(traceOptions, metadata: simulator.runMetadata(
                 checkpoint: identity, tokens: tokens.ids))
             let logitsWriter: SafetensorsMatrixWriter?

@@ -54,4 +54,10 @@ public struct Checkpoint: Sendable {
         CheckpointIdentity(path: directory.path, shape: model.shape, parameterCount: parameterCount,
                            contentHash: store.contentHash())
     }
+
+    /// `identity()`, its content hash remembered in `cache` (nil: computed).
+    public func identity(cache: ColumnCache?) -> CheckpointIdentity {
+        if let cache { _ = cache.contentHash(of: store) }
+        return identity()
+    }
 }

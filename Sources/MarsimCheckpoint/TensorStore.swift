@@ -186,6 +186,13 @@ public final class TensorStore: @unchecked Sendable {
         return hash
     }
 
+    /// Sets the value `contentHash()` returns (one read from a cache keyed by the files' fingerprint).
+    func remember(contentHash: String) {
+        hashLock.lock()
+        defer { hashLock.unlock() }
+        cachedHash = contentHash
+    }
+
     private var cachedHash: String?
     private let hashLock = NSLock()
 

@@ -133,6 +133,39 @@ struct InPlaceWeightTests {
         #expect(outProj.weights == original.weights.map { $0 * 2 })
     }
 
+    @Test("the content hash is remembered in the cache under the files' fingerprint: read back, recomputed when a file changes")
+    func contentHashCache() throws {
+        let checkpointDir = try Self.temporaryDirectory("hashed-checkpoint")
+        let cacheDir = try Self.temporaryDirectory("hash-cache")
+        defer { try? FileManager.default.removeItem(at: checkpointDir); try? FileManager.default.removeItem(at: cacheDir) }
+        let files = try CheckpointFiles.fixture(FixturePaths.tinyLlambaBytes)
+        try files.write(to: checkpointDir)
+        let cache = ColumnCache(directory: cacheDir)
+        let entries = { (try FileManager.default.contentsOfDirectory(atPath: cacheDir.path)).filter { $0.hasSuffix(".content-hash") } }
+
+        let computed = try Checkpoint.load(checkpointDir).identity().contentHash
+        #expect(try Checkpoint.load(checkpointDir).identity(cache: cache).contentHash == computed)
+        let stored = try entries()
+        #expect(stored.count == 1)
+        #expect(try String(contentsOf: cacheDir.appendingPathComponent(stored[0]), encoding: .utf8) == computed)
+
+        // A later load takes the remembered value (shown by planting another one) instead of reading the weights.
+        let planted = "0123456789abcdef"
+        try planted.write(to: cacheDir.appendingPathComponent(stored[0]), atomically: true, encoding: .utf8)
+        #expect(try Checkpoint.load(checkpointDir).identity(cache: cache).contentHash == planted)
+
+        // Rewritten files are a new fingerprint: the hash is computed again and the stale entry removed.
+        Thread.sleep(forTimeInterval: 0.01)
+        try files.converted { t in
+            t.name == "model.layers.0.mamba.out_proj.weight" ? .f32(t.name, t.shape, t.f32Values.map { $0 * 2 }) : t
+        }.write(to: checkpointDir)
+        let changed = try Checkpoint.load(checkpointDir).identity(cache: cache).contentHash
+        #expect(changed != computed && changed != planted)
+        #expect(changed == (try Checkpoint.load(checkpointDir).identity().contentHash))
+        let now = try entries()
+        #expect(now.count == 1 && now != stored)
+    }
+
     @Test("a spiking run on cached columns equals one on in-memory columns")
     func cachedRunEqualsInMemory() throws {
         let cacheDir = try Self.temporaryDirectory("cache-run")

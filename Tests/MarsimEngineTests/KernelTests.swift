@@ -117,6 +117,43 @@ struct KernelTests {
         }
     }
 
+    /// out (n × fanOut) by the chunked GEMM, reading row-major weights transposed in place or through a panel.
+    static func gemm(_ p: Projection, _ x: [Float], tokens n: Int, threads: Int, transposedInPlace: Bool) -> [Float] {
+        var out = [Float](repeating: .nan, count: n * p.fanOut)
+        out.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer { gemmProject(o.baseAddress!, $0.baseAddress!, tokens: n, p, threads: threads,
+                                                    transposedInPlace: transposedInPlace) }
+        }
+        return out
+    }
+
+    @Test("chunked GEMM, row-major f32 and bf16 weights read in place as Wᵀ or through a transposed panel: within the bound of the reference; identical for 1 and 3 threads",
+          arguments: [WeightElement.f32, .bf16])
+    func gemmBothWeightPaths(element: WeightElement) {
+        var rng = SplitMix64(seed: 27)
+        // 2 full output blocks and a tail (gemmBlockOutputs = 1024), an odd fan-in, 5 tokens.
+        let fanIn = 131, fanOut = 2 * gemmBlockOutputs + 37, n = 5
+        var p = Self.randomProjection(&rng, fanIn: fanIn, fanOut: fanOut, layout: .rowMajor, bias: true)
+        if element == .bf16 {
+            // The same values stored as bf16 (truncated): the reference then sees exactly what the kernel reads.
+            let halves = p.weights.map { UInt16(truncatingIfNeeded: $0.bitPattern >> 16) }
+            let storage = WeightStorage(element: .bf16, count: halves.count) { raw in
+                halves.withUnsafeBytes { raw.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+            p = Projection(fanIn: fanIn, fanOut: fanOut, layout: .rowMajor, storage: storage, bias: p.bias)
+        }
+        let x = (0..<(n * fanIn)).map { _ in Float(rng.unit() - 0.5) * 4 }
+        for inPlace in [true, false] {
+            let one = Self.gemm(p, x, tokens: n, threads: 1, transposedInPlace: inPlace)
+            #expect(Self.gemm(p, x, tokens: n, threads: 3, transposedInPlace: inPlace) == one, "in place \(inPlace): threads")
+            for t in 0..<n {
+                let row = Array(x[(t * fanIn)..<((t + 1) * fanIn)])
+                Self.expectWithinBound(Array(one[(t * fanOut)..<((t + 1) * fanOut)]), Self.reference(p, row), terms: fanIn,
+                                       magnitude: Self.denseMagnitude(p, row), "\(element) in place \(inPlace) token \(t)")
+            }
+        }
+    }
+
     static func randomEvents(_ rng: inout SplitMix64, fanIn: Int, count: Int) -> SiteSpikes {
         var events = SiteSpikes(site: 0)
         for e in 0..<count {

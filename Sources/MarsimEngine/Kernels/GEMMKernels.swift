@@ -86,7 +86,11 @@ let gemmBlockOutputs = 1024
 /// families that read a transposed operand fast (`BLASLibrary.readsTransposedWeightsFast`). Otherwise
 /// each block is widened (bf16, f16) — and, where transposed reads are slow, transposed — into a
 /// block-sized scratch panel, so no second copy of the model ever exists.
-func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection, threads: Int) {
+///
+/// - transposedInPlace: read row-major weights as Wᵀ where they lie (default: what this machine's
+///   kernel family does fast); tests run both ways.
+func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tokens n: Int, _ p: Projection, threads: Int,
+                 transposedInPlace: Bool = BLASLibrary.shared.readsTransposedWeightsFast) {
     let fanIn = p.fanIn, fanOut = p.fanOut
     guard n > 0, fanOut > 0 else { return }
     guard fanIn > 0 else {
@@ -98,7 +102,6 @@ func gemmProject(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, 
     let workers = min(max(1, threads), blocks, n * fanIn * fanOut >= 1 << 20 ? Int.max : 1)
     let outAddress = Int(bitPattern: out), xAddress = Int(bitPattern: x)
     let storage = p.storage, layout = p.layout
-    let transposedInPlace = BLASLibrary.shared.readsTransposedWeightsFast
     let work: @Sendable (Int) -> Void = { w in
         let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!, x = UnsafePointer<Float>(bitPattern: xAddress)!
         let M = Int32(n), K = Int32(fanIn), ldc = Int32(fanOut)

@@ -165,7 +165,7 @@ public struct EvalRun {
                              spiking: outcome.spiking.map { model($0.results[k], task: k, $0.schedule) })
         }
         let spiking = !outcome.spiking.isEmpty
-        return EvalRunData(tasks: records, limit: limit, modelArgs: modelArgs, checkpointHash: checkpoint.identity().contentHash,
+        return EvalRunData(tasks: records, limit: limit, modelArgs: modelArgs, checkpointHash: checkpoint.identity(cache: columnCache).contentHash,
                            timesteps: outcome.spiking.map(\.timesteps), thresholdSources: outcome.spiking.map(\.thresholdSource),
                            neuron: spiking ? outcome.neuron : nil, placement: spiking ? outcome.placement?.specification : nil,
                            spikingSites: spiking ? outcome.placement?.sites ?? [] : [], units: outcome.units,
