@@ -12,10 +12,10 @@ struct ExecutionOptions: ParsableArguments {
     @Option(help: "How spiking sites deliver a chunk's events: events (each event adds a weight column; spikes equal --chunk 1 bit for bit), gemm (decoded inputs through one GEMM), auto (gemm once events are dense).")
     var delivery: EventDelivery = .auto
 
-    @Option(help: ArgumentHelp("Where column-major copies of spiking projections are cached (default: $MARSIM_CACHE_DIR, $XDG_CACHE_HOME/marsim or ~/.cache/marsim).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where column-major copies of fp32 projections (event delivery needs them; decode reads them fastest) and the checkpoint's content hash are cached (default: $MARSIM_CACHE_DIR, $XDG_CACHE_HOME/marsim or ~/.cache/marsim).", valueName: "dir"))
     var cacheDir: String?
 
-    @Flag(help: "Transpose spiking projections in memory instead of mapping them from the column cache.")
+    @Flag(help: "Use no cache: spiking projections transposed in memory, the others used where they lie, the content hash computed.")
     var noCache = false
 
     @Option(help: "Worker threads (results do not depend on it).")
