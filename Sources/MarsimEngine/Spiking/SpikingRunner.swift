@@ -280,7 +280,12 @@ extension LanguageModel {
             let requests = needed.map { ColumnCache.Request(name: $0.name, projection: projection(at: $0)!) }
             let (columns, built) = try cache.columnMajor(requests, source: source)
             if built > 0 { progress("column cache: built \(built) of \(needed.count) projections in \(cache.directory.path)") }
-            for (site, p) in zip(needed, columns) { model = model.replacing(site, with: p) }
+            for (site, p) in zip(needed, columns) {
+                model = model.replacing(site, with: p)
+                // The run reads the cached copy only: drop the original's pages from this process (a
+                // calibration pass may have made them resident), so memory holds one copy of the weights.
+                projection(at: site)!.storage.releasePages()
+            }
         } else {
             for site in needed { model = model.replacing(site, with: projection(at: site)!.columnMajor()) }
         }
