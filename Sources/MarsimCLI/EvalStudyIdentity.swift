@@ -24,7 +24,7 @@ extension EvalCommand {
     func studyIdentity(checkpoint: Checkpoint, profiles: [HardwareProfile], items: Int) throws -> StudyIdentity {
         let sidecar = checkpoint.directory.appendingPathComponent(ThresholdSet.sidecarName).path
         var p: [String: String] = [
-            "checkpoint_digest": checkpoint.identity().contentHash,
+            "checkpoint_digest": checkpoint.identity(cache: execution.columnCache).contentHash,
             "tasks_digest": try taskFiles.map { EvalTask.name(of: $0) + "=" + (try ContentDigest.ofFile($0)) }.joined(separator: ","),
             "limit": limit.map(String.init) ?? "all",
             "mode": mode.rawValue,

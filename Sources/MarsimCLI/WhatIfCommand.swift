@@ -169,7 +169,7 @@ extension WhatIfCommand {
     /// profiles' content, and every setting that changes a result (not threads, not `--out`).
     func studyIdentity(checkpoint: Checkpoint, placements: [String], profiles: [HardwareProfile], units: Int) throws -> StudyIdentity {
         var p: [String: String] = [
-            "checkpoint_digest": checkpoint.identity().contentHash,
+            "checkpoint_digest": checkpoint.identity(cache: execution.columnCache).contentHash,
             "text_digest": try ContentDigest.ofFile(textFile),
             "limit": String(limit),
             "timesteps": timesteps,

@@ -57,7 +57,7 @@ public struct Checkpoint: Sendable {
 
     /// `identity()`, its content hash remembered in `cache` (nil: computed).
     public func identity(cache: ColumnCache?) -> CheckpointIdentity {
-        if let cache { _ = cache.contentHash(of: store) }
+        if let cache { _ = cache.contentHash(of: store, source: model.source ?? store.weightSource()) }
         return identity()
     }
 }

@@ -40,8 +40,8 @@ public struct ColumnCache: Sendable {
     /// Column-major versions of `requests`' projections (same order), each mapped from its cache
     /// entry for `source`, built first when missing. `built` tells how many this call built.
     public func columnMajor(_ requests: [Request], source: WeightSource) throws -> (projections: [Projection], built: Int) {
-        let dirKey = FNV64().adding(source.directory.standardizedFileURL.path).hex
-        let prefix = "\(dirKey)-\(source.fingerprint)-"
+        let (dirKey, key) = Self.entryKey(source)
+        let prefix = key + "-"
         var built = 0
         var projections: [Projection] = []
         for r in requests {
@@ -60,7 +60,7 @@ public struct ColumnCache: Sendable {
                                           storage: WeightStorage(view: mapping.base, count: p.fanIn * p.fanOut, element: .f32, owner: mapping),
                                           bias: p.bias))
         }
-        if built > 0 { removeStale(directoryKey: dirKey, keeping: prefix) }
+        if built > 0 { removeStale(directoryKey: dirKey, keeping: key) }
         return (projections, built)
     }
 
@@ -110,10 +110,9 @@ public struct ColumnCache: Sendable {
     /// fingerprint (`<dir>-<fingerprint>.content-hash`) so that later runs skip reading every weight
     /// for it (about 1 s per 5 GB). Trusted exactly as far as the column entries are (see the type).
     /// If the cache cannot be written, the hash is still returned.
-    public func contentHash(of store: TensorStore) -> String {
-        let source = store.weightSource()
-        let dirKey = FNV64().adding(source.directory.standardizedFileURL.path).hex
-        let prefix = "\(dirKey)-\(source.fingerprint)"
+    /// - source: the store's `weightSource()` (computed at load: `LanguageModel.source`).
+    public func contentHash(of store: TensorStore, source: WeightSource) -> String {
+        let (dirKey, prefix) = Self.entryKey(source)
         let url = directory.appendingPathComponent(prefix + ".content-hash")
         if let text = try? String(contentsOf: url, encoding: .utf8), text.count == 16, text.allSatisfy(\.isHexDigit) {
             store.remember(contentHash: text)
@@ -127,11 +126,20 @@ public struct ColumnCache: Sendable {
         return hash
     }
 
-    /// Removes entries of the same checkpoint directory made from other versions of its files.
-    private func removeStale(directoryKey: String, keeping prefix: String) {
+    /// What every entry of `source` is named by: a key of its checkpoint directory (shared by every
+    /// version of its files, for removing stale entries), and that key with the files' fingerprint.
+    private static func entryKey(_ source: WeightSource) -> (directory: String, version: String) {
+        let dirKey = FNV64().adding(source.directory.standardizedFileURL.path).hex
+        return (dirKey, "\(dirKey)-\(source.fingerprint)")
+    }
+
+    /// Removes entries of the same checkpoint directory made from other versions of its files
+    /// (columns and content hash alike; the entries of `version` stay).
+    private func removeStale(directoryKey: String, keeping version: String) {
         let fm = FileManager.default
         for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
-        where name.hasPrefix(directoryKey + "-") && (name.hasSuffix(".columns") || name.hasSuffix(".content-hash")) && !name.hasPrefix(prefix) {
+        where name.hasPrefix(directoryKey + "-") && (name.hasSuffix(".columns") || name.hasSuffix(".content-hash"))
+            && !name.hasPrefix(version + "-") && !name.hasPrefix(version + ".") {
             try? fm.removeItem(at: directory.appendingPathComponent(name))
         }
     }

@@ -148,6 +148,10 @@ struct InPlaceWeightTests {
         let stored = try entries()
         #expect(stored.count == 1)
         #expect(try String(contentsOf: cacheDir.appendingPathComponent(stored[0]), encoding: .utf8) == computed)
+        // Building column entries for the same files keeps it (only other versions' entries are stale).
+        let model = try Checkpoint.load(checkpointDir).model
+        _ = try model.preparedForEvents(sites: [AccountingUnit(layer: 0, kind: .mixerOutProj)], cache: cache)
+        #expect(try entries() == stored)
 
         // A later load takes the remembered value (shown by planting another one) instead of reading the weights.
         let planted = "0123456789abcdef"

@@ -280,15 +280,13 @@ extension LanguageModel {
             let requests = needed.map { ColumnCache.Request(name: $0.name, projection: projection(at: $0)!) }
             let (columns, built) = try cache.columnMajor(requests, source: source)
             if built > 0 { progress("column cache: built \(built) of \(needed.count) projections in \(cache.directory.path)") }
-            for (site, p) in zip(needed, columns) {
-                model = model.replacing(site, with: p)
-                // The run reads the cached copy only: drop the original's pages from this process (a
-                // calibration pass may have made them resident), so memory holds one copy of the weights.
-                projection(at: site)!.storage.releasePages()
-            }
+            for (site, p) in zip(needed, columns) { model = model.replacing(site, with: p) }
         } else {
             for site in needed { model = model.replacing(site, with: projection(at: site)!.columnMajor()) }
         }
+        // The run reads the column-major copies only: drop the originals' pages from this process (a
+        // calibration pass or the transpose made them resident), so memory holds one copy of the weights.
+        for site in needed { projection(at: site)!.storage.releasePages() }
         return model
     }
 }
