@@ -281,12 +281,20 @@ extension LanguageModel {
             let (columns, built) = try cache.columnMajor(requests, source: source)
             if built > 0 { progress("column cache: built \(built) of \(needed.count) projections in \(cache.directory.path)") }
             for (site, p) in zip(needed, columns) { model = model.replacing(site, with: p) }
+            for site in needed { releaseOriginal(site) }
         } else {
-            for site in needed { model = model.replacing(site, with: projection(at: site)!.columnMajor()) }
+            for site in needed {
+                model = model.replacing(site, with: projection(at: site)!.columnMajor())
+                releaseOriginal(site)
+            }
         }
-        // The run reads the column-major copies only: drop the originals' pages from this process (a
-        // calibration pass or the transpose made them resident), so memory holds one copy of the weights.
-        for site in needed { projection(at: site)!.storage.releasePages() }
         return model
+    }
+
+    /// The run reads the column-major copy only: drops the original's pages from this process (a
+    /// calibration pass or the transpose made them resident), so memory holds one copy of the
+    /// weights — in the transposing loop, one projection at a time.
+    private func releaseOriginal(_ site: AccountingUnit) {
+        projection(at: site)!.storage.releasePages()
     }
 }
