@@ -24,7 +24,7 @@ let package = Package(
         /// Text → token ids: byte-level fallback and Hugging Face tokenizer.json (byte-level BPE).
         .target(name: "MarsimTokenizer", dependencies: ["MarsimCore"]),
         /// Dense and spiking execution (ATMN neurons, event-driven projections, exact accounting).
-        .target(name: "MarsimEngine", dependencies: ["MarsimCore", "MarsimCheckpoint", "COpenBLAS"]),
+        .target(name: "MarsimEngine", dependencies: ["MarsimCore", "MarsimCheckpoint", "COpenBLAS", "CIntrinsics"]),
         /// Spike traces in HDF5 (SONATA layout): streamed, crash-safe, self-sufficient for costing.
         .target(name: "MarsimTrace", dependencies: ["MarsimCore", "MarsimHDF5"]),
         /// Hardware profiles and the energy model: counts × costs → joules per token.
@@ -60,6 +60,8 @@ let package = Package(
         /// OpenBLAS's CBLAS constants and SGEMM signature; the library (Debian: libopenblas0, from
         /// libopenblas-dev) is loaded at run time after marsim picks its kernel family (GEMMKernels.swift).
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        /// Processor hints Swift cannot spell (a cache-line prefetch), as static inline C functions.
+        .target(name: "CIntrinsics"),
         /// A small safe Swift layer over CHDF5: typed handles, errors from the HDF5 error stack.
         .target(name: "MarsimHDF5", dependencies: ["CHDF5"]),
 
