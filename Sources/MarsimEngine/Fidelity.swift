@@ -37,7 +37,8 @@ public enum Fidelity {
         guard dense.allSatisfy(\.isFinite), spiking.allSatisfy(\.isFinite) else {
             return TokenFidelity(klNats: .nan, top1Agrees: false, denseNLL: next.map { _ in .nan }, spikingNLL: next.map { _ in .nan })
         }
-        let lp = logProbabilities(dense), lq = logProbabilities(spiking)
+        let lp = logProbabilities(dense)
+        let lq = spiking == dense ? lp : logProbabilities(spiking)
         return TokenFidelity(klNats: klDivergence(lp, lq), top1Agrees: argmax(dense) == argmax(spiking),
                              denseNLL: next.map { -lp[$0] }, spikingNLL: next.map { -lq[$0] })
     }

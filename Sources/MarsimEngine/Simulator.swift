@@ -147,14 +147,25 @@ public final class Simulator {
                 dense = pass.run(chunk, state: &denseState, runner: &denseRunner)
                 spiking = spikingRunner != nil ? pass.run(chunk, state: &spikingState, runner: &spikingRunner!) : nil
             }
+            // Each token's fidelity (a log-softmax over the vocabulary, in Double) on the workers.
+            var fidelity = [TokenFidelity?](repeating: nil, count: range.count)
+            fidelity.withUnsafeMutableBufferPointer { buffer in
+                let slots = buffer.baseAddress!
+                forEachRange(of: range.count, work: range.count * model.shape.vocabSize * 16, threads: settings.threads) { ts in
+                    for t in ts {
+                        let position = range.lowerBound + t
+                        let denseLogits = Array(dense.logits(t))
+                        slots[t] = Fidelity.compare(dense: denseLogits, spiking: spiking.map { Array($0.logits(t)) } ?? denseLogits,
+                                                    next: position + 1 < tokens.count ? tokens[position + 1] : nil)
+                    }
+                }
+            }
             for (t, position) in range.enumerated() {
-                let next = position + 1 < tokens.count ? tokens[position + 1] : nil
-                let denseLogits = Array(dense.logits(t))
-                let logits = spiking.map { Array($0.logits(t)) } ?? denseLogits
+                let logits = Array((spiking ?? dense).logits(t))
                 let counts = (spiking ?? dense).counts[t]
                 let activity = TokenActivity(position: position, tokenID: tokens[position], counts: counts.counts,
                                              spikes: spikingRunner?.chunkSpikes[t] ?? [],
-                                             fidelity: Fidelity.compare(dense: denseLogits, spiking: logits, next: next),
+                                             fidelity: fidelity[t]!,
                                              chunkLength: range.count, weightsReadShared: counts.weightsReadShared)
                 for u in units.indices { summary.countsPerUnit[u] += activity.counts[u] }
                 summary.countsPerToken.append(activity.counts.reduce(ActivityCounts(), +))

@@ -70,11 +70,21 @@ struct ChunkTests {
         #expect(d <= 1e-4)
     }
 
-    @Test("chunked results are identical at 1 and 2 threads (dense and spiking, every delivery)")
+    @Test("chunked results are identical at 1, 2 and 3 threads (dense and spiking, every delivery)")
     func threadIndependence() throws {
         let checkpoint = try Checkpoint.load(FixturePaths.tinyLlambaBytes)
         let tokens = Array(Self.heldout.prefix(100))
-        #expect(Self.dense(checkpoint.model, tokens, chunk: 33, threads: 1).0 == Self.dense(checkpoint.model, tokens, chunk: 33, threads: 2).0)
+        // A 150-token chunk is large enough for every row-wise step (norms, residual adds, conv
+        // channels, gates) to split over the workers; 3 threads split unevenly.
+        let long = Array(Self.heldout.prefix(150))
+        for chunk in [33, 150] {
+            let one = Self.dense(checkpoint.model, long, chunk: chunk, threads: 1)
+            for threads in [2, 3] {
+                let many = Self.dense(checkpoint.model, long, chunk: chunk, threads: threads)
+                #expect(many.0 == one.0, "dense chunk \(chunk), \(threads) threads: logits")
+                #expect(many.1 == one.1, "dense chunk \(chunk), \(threads) threads: counts")
+            }
+        }
         for delivery in EventDelivery.allCases {
             let a = try Self.spiking(checkpoint.model, tokens, chunk: 33, delivery: delivery, threads: 1)
             let b = try Self.spiking(checkpoint.model, tokens, chunk: 33, delivery: delivery, threads: 2)

@@ -35,17 +35,17 @@ func discreteMamba2MixerChunk(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePoint
                               counts: UnsafeMutablePointer<TokenCounts>, convUnit: Int, ssmUnit: Int, threads: Int) {
     let I = s.dInner, C = s.convChannels, H = s.heads, P = s.headDim, N = s.dState, G = s.groups
 
-    // Conv: depthwise causal conv over xBC, activation identity (or silu); token after token.
+    // Conv: depthwise causal conv over xBC, activation identity (or silu); channels split over the workers.
     let xBCc = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
     let y = UnsafeMutablePointer<Float>.allocate(capacity: n * I)
     defer { xBCc.deallocate(); y.deallocate() }
     causalConvChunk(out: xBCc, window: conv, input: xBCzA, rows: rows, tokens: n, weights: m, shape: s,
-                    applySiLU: hyper.convSiLU, counts: counts, unit: convUnit)
+                    applySiLU: hyper.convSiLU, counts: counts, unit: convUnit, threads: threads)
 
     // Scan: a = exp(−softplus(A_log)), S = a·S + x ⊗ B, y = S·C + D·x.
     let headsPerGroup = H / G, d = m.d
     // Head-major: one head's state (P·N floats) stays in the core's cache for all n tokens.
-    forEachHeadRange(heads: H, work: n * H * P * N, threads: threads) { heads in
+    forEachRange(of: H, work: n * H * P * N, threads: threads) { heads in
         for h in heads {
             let g = h / headsPerGroup
             for t in 0..<n {
@@ -65,12 +65,15 @@ func discreteMamba2MixerChunk(u: UnsafeMutablePointer<Float>, xBCzA: UnsafePoint
     c.recurrentStateWritten = H * P * N
 
     // Gate: u = y · silu(z + z_bias) (z_bias is absent, i.e. 0, when the projections have biases).
-    for t in 0..<n {
-        let z = xBCzA + t * rows + C, yt = y + t * I, ut = u + t * I
-        if let zBias = m.zBias {
-            for i in 0..<I { ut[i] = yt[i] * silu(z[i] + zBias[i]) }
-        } else {
-            for i in 0..<I { ut[i] = yt[i] * silu(z[i]) }
+    let zBias = m.zBias
+    forEachRange(of: n, work: n * I * 4, threads: threads) { tokens in
+        for t in tokens {
+            let z = xBCzA + t * rows + C, yt = y + t * I, ut = u + t * I
+            if let zBias {
+                for i in 0..<I { ut[i] = yt[i] * silu(z[i] + zBias[i]) }
+            } else {
+                for i in 0..<I { ut[i] = yt[i] * silu(z[i]) }
+            }
         }
     }
     if m.zBias != nil {

@@ -142,14 +142,19 @@ public struct ForwardPass: Sendable {
             guard let observe else { return }
             for t in 0..<n { observe(point, t, UnsafeBufferPointer(start: values + t * D, count: D)) }
         }
+        // Row-wise steps (norms, residual adds, the MLP's gate) split their rows over the workers.
         func normRows(_ weight: [Float], unit: Int) {
             weight.withUnsafeBufferPointer { w in
-                for r in 0..<rows { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
+                forEachRange(of: rows, work: rows * D * 4, threads: threads) { rs in
+                    for r in rs { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
+                }
             }
             for r in 0..<rows { counts[r].rmsNorm(unit, n: D) }
         }
         func addRows(_ unit: Int) {
-            for k in 0..<(rows * D) { x[k] += delta[k] }
+            forEachRange(of: rows, work: rows * D, threads: threads) { rs in
+                for k in (rs.lowerBound * D)..<(rs.upperBound * D) { x[k] += delta[k] }
+            }
             for r in 0..<rows { counts[r].counts[unit].elementwiseAdds += D }
         }
 
@@ -189,9 +194,11 @@ public struct ForwardPass: Sendable {
                 normRows(mlpNorm, unit: mlpNormUnit)
                 runner.run(mlp.gateUp, input: h, output: proj, tokens: rows, site: AccountingUnit(layer: layer, kind: .mlpGateUpProj),
                            unit: index(layer, .mlpGateUpProj), counts: counts)
-                for r in 0..<rows {
-                    let g = proj + r * 2 * M, ur = u + r * M
-                    for i in 0..<M { ur[i] = silu(g[i]) * g[M + i] }
+                forEachRange(of: rows, work: rows * M * 4, threads: threads) { rs in
+                    for r in rs {
+                        let g = proj + r * 2 * M, ur = u + r * M
+                        for i in 0..<M { ur[i] = silu(g[i]) * g[M + i] }
+                    }
                 }
                 let act = index(layer, .mlpAct)
                 for r in 0..<rows {
@@ -205,7 +212,9 @@ public struct ForwardPass: Sendable {
             observeAll(.afterBlock(layer), x)
         }
         model.finalNorm.withUnsafeBufferPointer { w in
-            for r in 0..<rows { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
+            forEachRange(of: rows, work: rows * D * 4, threads: threads) { rs in
+                for r in rs { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
+            }
         }
         let finalUnit = index(nil, .finalNorm)
         for r in 0..<rows { counts[r].rmsNorm(finalUnit, n: D) }

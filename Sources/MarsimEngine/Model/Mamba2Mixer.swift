@@ -20,19 +20,19 @@ func mamba2MixerChunk(u: UnsafeMutablePointer<Float>, zxbcdt: UnsafePointer<Floa
                       counts: UnsafeMutablePointer<TokenCounts>, convUnit: Int, ssmUnit: Int, threads: Int) {
     let I = s.dInner, C = s.convChannels, H = s.heads, P = s.headDim, N = s.dState, G = s.groups
 
-    // Conv: depthwise causal conv over xBC, then silu; token after token.
+    // Conv: depthwise causal conv over xBC, then silu; channels split over the workers.
     let xBCc = UnsafeMutablePointer<Float>.allocate(capacity: n * C)
     let y = UnsafeMutablePointer<Float>.allocate(capacity: n * I)
     defer { xBCc.deallocate(); y.deallocate() }
     causalConvChunk(out: xBCc, window: conv, input: zxbcdt + I, rows: rows, tokens: n, weights: m, shape: s,
-                    applySiLU: hyper.convSiLU, counts: counts, unit: convUnit)
+                    applySiLU: hyper.convSiLU, counts: counts, unit: convUnit, threads: threads)
 
     // Scan: dt = clamp(softplus(dt + dt_bias)), dA = exp(dt·A), S = S·dA + dt·x ⊗ B, y = S·C + D·x.
     let dtBias = m.dtBias!, aLog = m.aLog!, d = m.d
     let headsPerGroup = H / G
     let limit = hyper.timeStepLimit
     // Head-major: one head's state (P·N floats) stays in the core's cache for all n tokens.
-    forEachHeadRange(heads: H, work: n * H * P * N, threads: threads) { heads in
+    forEachRange(of: H, work: n * H * P * N, threads: threads) { heads in
         for h in heads {
             let g = h / headsPerGroup
             let a = -expf(aLog[h])
@@ -50,17 +50,22 @@ func mamba2MixerChunk(u: UnsafeMutablePointer<Float>, zxbcdt: UnsafePointer<Floa
     // Gated RMSNorm, group-wise: u = y·silu(z); RMS over each group of I/G channels; ·w.
     let w = m.gatedNormWeight!, eps = hyper.gatedNormEpsilon
     let groupWidth = I / G
-    for t in 0..<n {
-        let z = zxbcdt + t * rows, yt = y + t * I, ut = u + t * I
-        for g in 0..<G {
-            var sum: Float = 0
-            for i in (g * groupWidth)..<((g + 1) * groupWidth) {
-                let v = yt[i] * silu(z[i])
-                ut[i] = v
-                sum += v * v
+    w.withUnsafeBufferPointer { wb in
+        let w = wb.baseAddress!
+        forEachRange(of: n, work: n * I * 8, threads: threads) { tokens in
+            for t in tokens {
+                let z = zxbcdt + t * rows, yt = y + t * I, ut = u + t * I
+                for g in 0..<G {
+                    var sum: Float = 0
+                    for i in (g * groupWidth)..<((g + 1) * groupWidth) {
+                        let v = yt[i] * silu(z[i])
+                        ut[i] = v
+                        sum += v * v
+                    }
+                    let scale = 1 / (sum / Float(groupWidth) + eps).squareRoot()
+                    for i in (g * groupWidth)..<((g + 1) * groupWidth) { ut[i] = w[i] * (ut[i] * scale) }
+                }
             }
-            let scale = 1 / (sum / Float(groupWidth) + eps).squareRoot()
-            for i in (g * groupWidth)..<((g + 1) * groupWidth) { ut[i] = w[i] * (ut[i] * scale) }
         }
     }
 
@@ -143,15 +148,3 @@ func scanTail(_ row: UnsafeMutablePointer<Float>, _ sum: Float, bx: Float, decay
     return acc
 }
 
-/// Runs `body` over disjoint ranges of heads, on up to `threads` workers when `work` is large enough
-/// to pay for a second one. Each head's arithmetic is the same whatever the split.
-func forEachHeadRange(heads H: Int, work: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-    let workers = work >= 1 << 16 ? min(max(1, threads), H) : 1
-    if workers == 1 { body(0..<H); return }
-    withoutActuallyEscaping(body) { body in
-        nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: workers) { k in
-            work((k * H / workers)..<((k + 1) * H / workers))
-        }
-    }
-}
