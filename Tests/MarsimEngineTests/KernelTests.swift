@@ -206,8 +206,10 @@ struct KernelTests {
         var rng = SplitMix64(seed: 25)
         for n in [1, 2, 7, 8, 9, 31, 100, 1025] {
             for (T, tau) in [(1, Float(1)), (2, 1), (4, 1), (5, 1.5), (8, 2), (16, 1)] {
-                let input = (0..<n).map { _ in (Float(rng.unit()) - 0.5) * 10 }
+                var input = (0..<n).map { _ in (Float(rng.unit()) - 0.5) * 10 }
                 let v = (0..<n).map { _ in Float(rng.unit()) + 0.05 }
+                // Ties at ±V, a multiple of V (drains to exactly 0), a NaN: the comparisons' edge cases.
+                for (i, value) in [(0, v[0]), (3, -v[min(3, n - 1)]), (5, 3 * v[min(5, n - 1)]), (6, Float.nan)] where i < n { input[i] = value }
                 let p = ATMNParameters(timesteps: T, tau: tau)
                 // Start from non-empty events: both encoders append.
                 var fast = Self.randomEvents(&rng, fanIn: n, count: 3), reference = fast
@@ -215,7 +217,15 @@ struct KernelTests {
                 atmnEncode(events: &fast, membrane: &fastMembrane, input: input, thresholds: v, count: n, parameters: p)
                 atmnEncodeReference(events: &reference, membrane: &referenceMembrane, input: input, thresholds: v, count: n, parameters: p)
                 #expect(fast == reference, "n \(n) T \(T) tau \(tau)")
-                #expect(fastMembrane == referenceMembrane, "n \(n) T \(T) tau \(tau)")
+                #expect(fastMembrane.map(\.bitPattern) == referenceMembrane.map(\.bitPattern), "n \(n) T \(T) tau \(tau)")
+                // The vectorised ATMN encoder against the generic stepper it replaces, membrane updates included.
+                let model = ATMNModel(parameters: p)
+                var stepped = SiteSpikes(site: 0), steppedMembrane = [Float](repeating: 1, count: n)
+                let steppedUpdates = encodeBySteps(events: &stepped, membrane: &steppedMembrane, input: input, thresholds: v, count: n,
+                                                   timesteps: T, model.step)
+                var vectorised = SiteSpikes(site: 0), vectorisedMembrane = [Float](repeating: 2, count: n)
+                let vectorisedUpdates = model.encode(events: &vectorised, membrane: &vectorisedMembrane, input: input, thresholds: v, count: n)
+                #expect(vectorised == stepped && vectorisedUpdates == steppedUpdates, "n \(n) T \(T) tau \(tau): vectorised vs stepped")
             }
         }
     }

@@ -100,4 +100,64 @@ public struct ATMNModel: SteppedNeuronModel {
         u = h - Float(s) * v
         return s
     }
+
+    /// `encodeBySteps` with `step`, 8 neurons per instruction: the same arithmetic lane by lane (a
+    /// division by tau, two comparisons, u = h − s·V), so the same events, membrane values and
+    /// membrane updates; firing channels are then compacted tick by tick, in ascending order.
+    public func encode(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                       thresholds: UnsafePointer<Float>, count n: Int) -> Int {
+        let T = parameters.timesteps, tau = parameters.tau
+        guard n > 0, T > 0 else { return 0 }
+        var updates = n
+        let payloads = UnsafeMutablePointer<Int8>.allocate(capacity: n)
+        let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+        let compacted = UnsafeMutablePointer<Int8>.allocate(capacity: n)
+        defer { payloads.deallocate(); channels.deallocate(); compacted.deallocate() }
+        let vectorN = n / 8 * 8
+        let tau8 = SIMD8<Float>(repeating: tau), one = SIMD8<Int32>(repeating: 1), minusOne = SIMD8<Int32>(repeating: -1)
+        let zero8 = SIMD8<Float>()
+        for t in 0..<T {
+            var changed8 = SIMD8<Int32>()
+            var i = 0
+            while i < vectorN {
+                let before = t == 0 ? zero8 : load8(membrane + i)
+                let h = t == 0 ? load8(input + i) : (tau != 1 ? before / tau8 : before)
+                let v = load8(thresholds + i)
+                let positive = h .>= v, negative = (h .<= -v) .& .!positive
+                var s = SIMD8<Int32>()
+                s.replace(with: one, where: positive)
+                s.replace(with: minusOne, where: negative)
+                var sv = zero8
+                sv.replace(with: v, where: positive)
+                sv.replace(with: -v, where: negative)
+                let u = h - sv
+                store8(membrane + i, u)
+                changed8.replace(with: changed8 &+ one, where: u .!= before)
+                UnsafeMutableRawPointer(payloads + i).storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: s), as: SIMD8<Int8>.self)
+                i += 8
+            }
+            var changed = Int(changed8.wrappedSum())
+            while i < n {
+                var u: Float = t == 0 ? 0 : membrane[i]
+                let before = u
+                payloads[i] = step(&u, t, input[i], thresholds[i])
+                membrane[i] = u
+                changed += u != before ? 1 : 0
+                i += 1
+            }
+            if t > 0 { updates += changed }
+            var k = 0
+            for c in 0..<n {
+                let q = payloads[c]
+                channels[k] = UInt32(truncatingIfNeeded: c)
+                compacted[k] = q
+                k += q != 0 ? 1 : 0
+            }
+            guard k > 0 else { continue }
+            events.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: k))
+            events.ticks.append(contentsOf: repeatElement(UInt8(t), count: k))
+            events.polarity.append(contentsOf: UnsafeBufferPointer(start: compacted, count: k))
+        }
+        return updates
+    }
 }

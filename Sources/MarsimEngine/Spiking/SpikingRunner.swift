@@ -41,7 +41,9 @@ public struct SpikingRunner: ProjectionRunner {
     /// Column-major copies of spiking projections stored row-major (when the model was not prepared
     /// with `LanguageModel.preparedForEvents`).
     private var columnMajorCopies: [AccountingUnit: Projection] = [:]
-    private var membrane: [Float]
+    /// The GEMM delivery's input rows (the paired dense rows, then the decoded spiking rows), kept
+    /// from one site to the next so a chunk does not fault in fresh pages at every site.
+    private var gemmInput: [Float] = []
     /// Per token of the current chunk, the spikes of each site (cleared by `beginChunk`).
     public private(set) var chunkSpikes: [[SiteSpikes]]
     private var chunkTokens = 1
@@ -53,11 +55,9 @@ public struct SpikingRunner: ProjectionRunner {
         sites = placement.sites
         dense = DenseRunner(threads: threads, minimumParallelWork: minimumParallelWork)
         var siteIndex: [AccountingUnit: Int] = [:]
-        var widest = 0
         for (i, site) in sites.enumerated() {
             siteIndex[site] = i
             let fanIn = model.shape.projectionSize(site.kind)!.fanIn
-            widest = max(widest, fanIn)
             guard let v = thresholds.values[site], v.count == fanIn else {
                 throw ThresholdError("no thresholds (or the wrong number) for spiking site \(site.name): expected \(fanIn)")
             }
@@ -70,7 +70,6 @@ public struct SpikingRunner: ProjectionRunner {
         }
         self.siteIndex = siteIndex
         self.thresholds = thresholds.values
-        membrane = [Float](repeating: 0, count: widest)
         chunkSpikes = [sites.indices.map { SiteSpikes(site: $0) }]
     }
 
@@ -119,17 +118,25 @@ public struct SpikingRunner: ProjectionRunner {
         precondition(n <= chunkTokens, "beginChunk(tokens:) was not called for this chunk")
         let projection = columnMajorCopies[site] ?? p
         let fanIn = p.fanIn, fanOut = p.fanOut, neuron = self.neuron
-        var total = 0
         var membraneUpdates = [Int](repeating: 0, count: n)
+        let timesteps = parameters.timesteps
         v.withUnsafeBufferPointer { vb in
             let thresholds = vb.baseAddress!
-            membrane.withUnsafeMutableBufferPointer { mb in
-                for t in 0..<n {
-                    membraneUpdates[t] = neuron.encode(events: &chunkSpikes[t][s], membrane: mb.baseAddress!, input: input + t * fanIn,
-                                  thresholds: thresholds, count: fanIn)
-                    total += chunkSpikes[t][s].count
+            // Each token's neurons start from rest, so tokens encode independently: token ranges on
+            // the workers, each with its own membrane scratch.
+            chunkSpikes.withUnsafeMutableBufferPointer { spikes in
+                membraneUpdates.withUnsafeMutableBufferPointer { updates in
+                    forEachRange(of: n, work: n * fanIn * timesteps * 4, threads: dense.threads) { tokens in
+                        let membrane = UnsafeMutablePointer<Float>.allocate(capacity: max(fanIn, 1))
+                        defer { membrane.deallocate() }
+                        for t in tokens {
+                            updates[t] = neuron.encode(events: &spikes[t][s], membrane: membrane, input: input + t * fanIn,
+                                                       thresholds: thresholds, count: fanIn)
+                        }
+                    }
                 }
             }
+            let total = (0..<n).reduce(0) { $0 + chunkSpikes[$1][s].count }
             let useGEMM: Bool
             switch delivery {
             case .events: useGEMM = false
@@ -138,23 +145,29 @@ public struct SpikingRunner: ProjectionRunner {
             }
             if useGEMM {
                 let rows = paired == nil ? n : 2 * n
-                let stacked = UnsafeMutablePointer<Float>.allocate(capacity: rows * fanIn)
-                defer { stacked.deallocate() }
-                if let paired {
-                    precondition(paired.output + n * fanOut == output, "paired rows must precede the spiking rows")
-                    stacked.update(from: paired.input, count: n * fanIn)
-                }
-                let decoded = stacked + (rows - n) * fanIn
-                decoded.update(repeating: 0, count: n * fanIn)
-                for t in 0..<n {
-                    let row = decoded + t * fanIn
-                    let events = chunkSpikes[t][s]
-                    for e in 0..<events.count {
-                        let i = Int(events.channels[e])
-                        row[i] += Float(events.polarity[e]) * thresholds[i]  // payload · V
+                if gemmInput.count < rows * fanIn { gemmInput = [Float](repeating: 0, count: rows * fanIn) }
+                gemmInput.withUnsafeMutableBufferPointer { buffer in
+                    let stacked = buffer.baseAddress!
+                    if let paired {
+                        precondition(paired.output + n * fanOut == output, "paired rows must precede the spiking rows")
+                        stacked.update(from: paired.input, count: n * fanIn)
                     }
+                    let decoded = stacked + (rows - n) * fanIn
+                    chunkSpikes.withUnsafeBufferPointer { spikes in
+                        forEachRange(of: n, work: n * fanIn, threads: dense.threads) { tokens in
+                            for t in tokens {
+                                let row = decoded + t * fanIn
+                                row.update(repeating: 0, count: fanIn)
+                                let events = spikes[t][s]
+                                for e in 0..<events.count {
+                                    let i = Int(events.channels[e])
+                                    row[i] += Float(events.polarity[e]) * thresholds[i]  // payload · V
+                                }
+                            }
+                        }
+                    }
+                    gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
                 }
-                gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
             } else {
                 if let paired { dense.multiply(projection, input: paired.input, output: paired.output, tokens: n) }
                 for t in 0..<n {
