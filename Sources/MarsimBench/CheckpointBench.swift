@@ -122,25 +122,31 @@ public enum CheckpointBench {
         // As simulate runs it by default: fp32 projections mapped column-major from the cache when
         // one is given (built on first use; its time is reported with the spiking phase's).
         dense.columnCache = o.columnCache
-        let denseSimulator = try Simulator(model: model, settings: dense, progress: { log.note($0) })
-        var cacheSeconds = watch.lap()
         func timeRun(_ simulator: Simulator, _ ids: [Int]) throws -> Double {
             var w = Stopwatch()
             _ = try simulator.run(tokens: ids, bytesOfToken: nil) { _, _ in }
             return w.lap() * 1000 / Double(ids.count)
         }
-        log.note("dense known text …")
-        _ = try timeRun(denseSimulator, Array(tokens.prefix(min(tokens.count, o.chunk))))  // warm-up
-        let denseKnown = try (0..<o.rounds).map { _ in try timeRun(denseSimulator, tokens) }
+        // The dense phase in its own scope: its simulators (and their mappings of the column cache)
+        // are gone before the spiking phase maps the cache again, so that phase's peak is its own.
+        var cacheSeconds = 0.0
+        let (denseKnown, denseDecode, densePeak, flops) = try { () throws -> ([Double], [Double], Int, Double) in
+            let denseSimulator = try Simulator(model: model, settings: dense, progress: { log.note($0) })
+            cacheSeconds = watch.lap()
+            log.note("dense known text …")
+            _ = try timeRun(denseSimulator, Array(tokens.prefix(min(tokens.count, o.chunk))))  // warm-up
+            let known = try (0..<o.rounds).map { _ in try timeRun(denseSimulator, tokens) }
 
-        log.note("dense decode …")
-        var decodeSettings = dense
-        decodeSettings.chunk = 1
-        // The known-text simulator's model: its cache entries are mapped once. (A second mapping of the
-        // same files would count their pages twice in this process's resident set.)
-        let denseDecodeSimulator = try Simulator(model: denseSimulator.runModel, settings: decodeSettings)
-        let denseDecode = try (0..<o.rounds).map { _ in try timeRun(denseDecodeSimulator, decodeTokens) }
-        let densePeak = Machine.peakResidentBytes()
+            log.note("dense decode …")
+            var decodeSettings = dense
+            decodeSettings.chunk = 1
+            // The known-text simulator's model: its cache entries are mapped once. (A second mapping of the
+            // same files would count their pages twice in this process's resident set.)
+            let denseDecodeSimulator = try Simulator(model: denseSimulator.runModel, settings: decodeSettings)
+            let decode = try (0..<o.rounds).map { _ in try timeRun(denseDecodeSimulator, decodeTokens) }
+            let flops = 2.0 * Double(denseSimulator.denseBaseline().reduce(0) { $0 + $1.denseMACs })
+            return (known, decode, Machine.peakResidentBytes(), flops)
+        }()
         let limits = Limits.measure(threads: o.threads, repeats: 3)
         // The spiking phase maps its own column-major copies: release the dense phase's pages so
         // each phase's peak is what a run of that mode alone holds.
@@ -176,7 +182,6 @@ public enum CheckpointBench {
         let spikingDecode = try (0..<o.rounds).map { _ in try timeRun(spikingDecodeSimulator, decodeTokens) }
 
         let spikingPeak = Machine.peakResidentBytes()
-        let flops = 2.0 * Double(denseSimulator.denseBaseline().reduce(0) { $0 + $1.denseMACs })
         let denseTiming = Timing(denseKnown)
         let gflops = flops / (denseTiming.ms_per_token * 1e-3) / 1e9
         let ceiling = sgemmCeiling(threads: o.threads)

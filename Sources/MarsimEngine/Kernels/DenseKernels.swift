@@ -213,8 +213,7 @@ enum F32Load: WidenedLoad {
 enum BF16Load: WidenedLoad {
     static var elementSize: Int { 2 }
     @inline(__always) static func load8(_ base: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
-        let h = base.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
-        return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD8<Float>.self)
+        marsim_bf16x8(base + 2 * i)
     }
     @inline(__always) static func load1(_ base: UnsafeRawPointer, _ i: Int) -> Float {
         Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
