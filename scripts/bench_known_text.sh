@@ -15,6 +15,7 @@ uptime | tee "$out/load-start.txt"
 # Warm the page cache and the column cache first (not timed).
 "$marsim" bench --checkpoint "$fp32" --runs 1 --known-tokens 64 --decode-tokens 2 >/dev/null 2>&1 || true
 "$marsim" bench --checkpoint "$fp32" --runs 3 --json > "$out/marsim-fp32.json"
+"$marsim" bench --checkpoint "$bf16" --runs 1 --known-tokens 64 --decode-tokens 2 >/dev/null 2>&1 || true
 "$marsim" bench --checkpoint "$bf16" --runs 3 --json > "$out/marsim-bf16.json"
 python3 scripts/peers/bench_peers.py --checkpoint "$fp32" --rounds 3 --decode-tokens 16 --json "$out/peers.json"
 uptime | tee "$out/load-end.txt"
