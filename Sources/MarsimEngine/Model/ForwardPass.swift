@@ -211,13 +211,7 @@ public struct ForwardPass: Sendable {
             }
             observeAll(.afterBlock(layer), x)
         }
-        model.finalNorm.withUnsafeBufferPointer { w in
-            forEachRange(of: rows, work: rows * D * 4, threads: threads) { rs in
-                for r in rs { rmsNorm(h + r * D, x + r * D, w.baseAddress!, D, eps: eps) }
-            }
-        }
-        let finalUnit = index(nil, .finalNorm)
-        for r in 0..<rows { counts[r].rmsNorm(finalUnit, n: D) }
+        normRows(model.finalNorm, unit: index(nil, .finalNorm))
         observeAll(.finalNorm, h)
         runner.run(model.lmHead, input: h, output: logits, tokens: rows, site: AccountingUnit(layer: nil, kind: .lmHead),
                    unit: index(nil, .lmHead), counts: counts)

@@ -153,10 +153,7 @@ public struct ATMNModel: SteppedNeuronModel {
                 compacted[k] = q
                 k += q != 0 ? 1 : 0
             }
-            guard k > 0 else { continue }
-            events.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: k))
-            events.ticks.append(contentsOf: repeatElement(UInt8(t), count: k))
-            events.polarity.append(contentsOf: UnsafeBufferPointer(start: compacted, count: k))
+            events.append(tick: t, channels: channels, payloads: compacted, count: k)
         }
         return updates
     }

@@ -144,10 +144,19 @@ func encodeBySteps(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Floa
             k += q != 0 ? 1 : 0
         }
         if t > 0 { updates += changed }
-        guard k > 0 else { continue }
-        events.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: k))
-        events.ticks.append(contentsOf: repeatElement(UInt8(t), count: k))
-        events.polarity.append(contentsOf: UnsafeBufferPointer(start: payloads, count: k))
+        events.append(tick: t, channels: channels, payloads: payloads, count: k)
     }
     return updates
+}
+
+extension SiteSpikes {
+    /// Appends one tick's events: `count` channels (ascending) and their nonzero payloads, as the
+    /// encoders compact them.
+    @inline(__always)
+    mutating func append(tick: Int, channels: UnsafePointer<UInt32>, payloads: UnsafePointer<Int8>, count: Int) {
+        guard count > 0 else { return }
+        self.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: count))
+        ticks.append(contentsOf: repeatElement(UInt8(tick), count: count))
+        polarity.append(contentsOf: UnsafeBufferPointer(start: payloads, count: count))
+    }
 }
