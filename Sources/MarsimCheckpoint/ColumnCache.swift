@@ -186,6 +186,14 @@ extension WeightStorage {
         let start = base - mapping.base
         mapping.release(start..<(start + byteCount))
     }
+
+    /// Maps the pages of a mapped storage into this process ahead of use (no-op when owned): see
+    /// `MappedFile.populate`.
+    public func populatePages() {
+        guard isMapped, let mapping = ownerMapping else { return }
+        let start = base - mapping.base
+        mapping.populate(start..<(start + byteCount))
+    }
 }
 
 extension TensorStore {

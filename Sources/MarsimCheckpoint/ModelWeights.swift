@@ -1,3 +1,4 @@
+import Foundation
 import MarsimCore
 
 /// A linear projection `y = W·x + b`.
@@ -160,5 +161,31 @@ public struct LanguageModel: Sendable {
         self.blocks = blocks
         self.finalNorm = finalNorm
         self.lmHead = lmHead
+    }
+}
+
+extension LanguageModel {
+    /// Every weight matrix a run reads: the embedding, each block's projections and the head.
+    public var weightStorages: [WeightStorage] {
+        var all = [embedding]
+        for block in blocks {
+            all += [block.mixer.inProj.storage, block.mixer.outProj.storage]
+            if let mlp = block.mlp { all += [mlp.gateUp.storage, mlp.down.storage] }
+        }
+        if lmHead.storage !== embedding { all.append(lmHead.storage) }
+        return all
+    }
+
+    /// Maps the pages of every mapped weight into this process before the run (owned weights are
+    /// untouched), on `threads` workers: part of loading, as in llama.cpp, instead of page faults
+    /// during the first token. Only the weights this model reads are mapped, so a projection
+    /// replaced by its column-cache copy stays out of the resident set.
+    public func populateMappedWeights(threads: Int) {
+        let storages = weightStorages.filter(\.isMapped)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, storages.count))) { worker in
+            for k in stride(from: worker, to: storages.count, by: max(1, min(threads, storages.count))) {
+                storages[k].populatePages()
+            }
+        }
     }
 }

@@ -187,6 +187,19 @@ public final class MappedFile: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 
+    /// Maps every page of `range` into this process now (they must already be, or will be read
+    /// from, the page cache), so the first pass over the weights does not pay one page fault per
+    /// few pages. llama.cpp does the same at load (`MAP_POPULATE`): at 1.3B bf16 the faults cost
+    /// the first decoded token 0.2–0.5 s. A no-op where the kernel lacks `MADV_POPULATE_READ` (before 5.14).
+    public func populate(_ range: Range<Int>) {
+        guard let mapping, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = range.lowerBound / page * page, hi = min(count, (range.upperBound + page - 1) / page * page)
+        guard hi > lo else { return }
+        let populateRead: Int32 = 22  // MADV_POPULATE_READ (Linux 5.14)
+        _ = madvise(mapping + lo, hi - lo, populateRead)
+    }
+
     /// Tells the kernel the pages of `range` are not needed soon: they leave this process's resident
     /// set (they stay in the page cache), so reading a file once does not count as holding it.
     public func release(_ range: Range<Int>) {

@@ -94,6 +94,7 @@ public final class Simulator {
         self.settings = settings
         self.neuron = try NeuronRegistry.make(settings.parameters)
         self.runModel = try model.preparedForRun(spikingSites: settings.spikingSites, cache: settings.columnCache, progress: progress)
+        runModel.populateMappedWeights(threads: settings.threads)
         self.pass = ForwardPass(model: runModel, threads: settings.threads)
     }
 
