@@ -280,15 +280,19 @@ public struct ChunkPlan: Sendable, Equatable {
 
 /// What `ForwardPass.run` returns for a chunk: every token's logits and counts.
 public struct ChunkOutput: Sendable {
-    /// n × V, row t = token t's next-token logits.
-    public var logits: [Float]
+    /// n × V, row t = token t's next-token logits. A slice: the two lanes of a paired run share one
+    /// buffer (copying each lane out held the chunk's logits twice, 103 MB at 1.3B and 256 tokens).
+    public var logits: ArraySlice<Float>
     /// Per token, per unit.
     public var counts: [TokenCounts]
     /// V.
     public let vocabSize: Int
 
     /// Token t's logits.
-    public func logits(_ t: Int) -> ArraySlice<Float> { logits[(t * vocabSize)..<((t + 1) * vocabSize)] }
+    public func logits(_ t: Int) -> ArraySlice<Float> {
+        let start = logits.startIndex + t * vocabSize
+        return logits[start..<(start + vocabSize)]
+    }
 }
 
 extension ForwardPass {
@@ -319,8 +323,8 @@ extension ForwardPass {
         }
         dense = lanes[0]
         spiking = lanes[1]
-        return (ChunkOutput(logits: Array(logits[0..<(n * V)]), counts: Array(counts[0..<n]), vocabSize: V),
-                ChunkOutput(logits: Array(logits[(n * V)...]), counts: Array(counts[n...]), vocabSize: V))
+        return (ChunkOutput(logits: logits[0..<(n * V)], counts: Array(counts[0..<n]), vocabSize: V),
+                ChunkOutput(logits: logits[(n * V)...], counts: Array(counts[n...]), vocabSize: V))
     }
 
     /// Runs one chunk of tokens (after `runner.beginChunk`) with fresh counts; see `forward`.
@@ -334,6 +338,6 @@ extension ForwardPass {
                 forward(tokens: tokens, state: &state, runner: &runner, counts: cb.baseAddress!, logits: lb.baseAddress!)
             }
         }
-        return ChunkOutput(logits: logits, counts: counts, vocabSize: V)
+        return ChunkOutput(logits: logits[...], counts: counts, vocabSize: V)
     }
 }
