@@ -34,7 +34,9 @@ public struct BenchCommand: ParsableCommand {
         known text (--known-tokens random ids) in chunks (--chunk), dense, as simulate/eval/whatif \
         run it, with its GFLOP/s against the SGEMM ceiling measured in the same run; dense decode \
         one token at a time; spiking (MAR's sites, T = --timesteps, thresholds steered to --firing) \
-        with the dense model beside it, known text and decode; peak resident memory.
+        with the dense model beside it, known text and decode; peak resident memory of each phase; \
+        then dense and spiking known text alternated round by round, for a ratio both measured on \
+        the same machine state.
 
         Time a release build (make release; figures from a debug build mean little).
 
