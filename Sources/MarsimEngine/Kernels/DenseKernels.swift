@@ -235,6 +235,8 @@ enum F16Load: WidenedLoad {
 /// type `L` widened in registers. One row at a time beat 4 rows sharing each load of x: bf16 decode
 /// at 1.3B 224 → 210 ms/token (median of 8 alternated pairs; every pair faster), as in llama.cpp's
 /// `ggml_vec_dot_bf16`: a single sequential stream per worker suits the prefetchers better than 4.
+/// Every element type runs the same arithmetic, so a bf16 or f16 checkpoint computed in place gives
+/// bit for bit the logits of its widened fp32 copy (InPlaceWeightTests).
 ///
 /// Not bit-identical to the scalar reference (the sum runs in 8 lanes), but each row's arithmetic is
 /// fixed (`dotRowFast`), so results are identical for every thread count and split.
@@ -270,80 +272,12 @@ func dotRowFast<L: WidenedLoad>(_: L.Type, _ w: UnsafeRawPointer, _ start: Int, 
     return s
 }
 
-/// Row-major GEMV over outputs lo..<hi, 4 rows per pass sharing each load of x: the fp32 kernel.
-/// Alternated with the one-row kernel on 1.3B fp32 decode (only the tied head is row-major there)
-/// it was faster in 3 of 4 pairs (320–338 vs 331–348 ms/token), while for bf16 one row at a time won
-/// every pair. Same contract as `denseRowsFast`: each row's arithmetic is fixed (`dotRowOneAccumulator`).
-@inline(__always)
-func denseFourRows<L: WidenedLoad>(_: L.Type, _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-                                   _ w: UnsafeRawPointer, fanIn n: Int, lo: Int, hi: Int) {
-    let size = L.elementSize, ahead = 4 * n * size
-    var o = lo
-    while o + 4 <= hi {
-        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
-        let r0 = o * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
-        var i = 0
-        // The rows are read 32 elements (one or two cache lines) per pass, and the same lines of the
-        // next 4 rows are named to the prefetcher: each row is only one or two 4 KiB pages, too short
-        // for the hardware prefetchers, which stop at every page boundary (bf16 decode at 1.3B: ~15% faster).
-        while i + 32 <= n {
-            for line in stride(from: 0, to: 32 * size, by: 64) {
-                marsim_prefetch(w + (r0 + i) * size + ahead + line); marsim_prefetch(w + (r1 + i) * size + ahead + line)
-                marsim_prefetch(w + (r2 + i) * size + ahead + line); marsim_prefetch(w + (r3 + i) * size + ahead + line)
-            }
-            for j in stride(from: i, to: i + 32, by: 8) {
-                let xv = load8(x + j)
-                a0 = a0 + L.load8(w, r0 + j) * xv
-                a1 = a1 + L.load8(w, r1 + j) * xv
-                a2 = a2 + L.load8(w, r2 + j) * xv
-                a3 = a3 + L.load8(w, r3 + j) * xv
-            }
-            i += 32
-        }
-        while i + 8 <= n {
-            let xv = load8(x + i)
-            a0 = a0 + L.load8(w, r0 + i) * xv
-            a1 = a1 + L.load8(w, r1 + i) * xv
-            a2 = a2 + L.load8(w, r2 + i) * xv
-            a3 = a3 + L.load8(w, r3 + i) * xv
-            i += 8
-        }
-        var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
-        while i < n {
-            let xi = x[i]
-            s0 = s0 + L.load1(w, r0 + i) * xi; s1 = s1 + L.load1(w, r1 + i) * xi
-            s2 = s2 + L.load1(w, r2 + i) * xi; s3 = s3 + L.load1(w, r3 + i) * xi
-            i += 1
-        }
-        out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3
-        o += 4
-    }
-    while o < hi {
-        out[o] = dotRowOneAccumulator(L.self, w, o * n, x, n)
-        o += 1
-    }
-}
-
-/// One row's dot product as `denseFourRows` computes it (the row starts at element
-/// `start`): 8 lanes over i = 8k + lane, summed across lanes, then the tail i ≥ 8⌊n/8⌋ added in
-/// order. Every row is computed this way, alone or in a group of 4, so the result does not depend
-/// on how rows are split.
-@inline(__always)
-func dotRowOneAccumulator<L: WidenedLoad>(_: L.Type, _ w: UnsafeRawPointer, _ start: Int, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= n { acc = acc + L.load8(w, start + i) * load8(x + i); i += 8 }
-    var s = acc.sum()
-    while i < n { s = s + L.load1(w, start + i) * x[i]; i += 1 }
-    return s
-}
-
 /// Row-major rows lo..<hi of `p` (any element type) into out, bias included.
 @inline(__always)
 func denseRowsFast(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ p: Projection, lo: Int, hi: Int) {
     let w = p.storage.base, n = p.fanIn
     switch p.storage.element {
-    case .f32: denseFourRows(F32Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
+    case .f32: denseRowsFast(F32Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
     case .bf16: denseRowsFast(BF16Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
     case .f16: denseRowsFast(F16Load.self, out, x, w, fanIn: n, lo: lo, hi: hi)
     }
