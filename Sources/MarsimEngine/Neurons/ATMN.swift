@@ -109,10 +109,13 @@ public struct ATMNModel: SteppedNeuronModel {
         let T = parameters.timesteps, tau = parameters.tau
         guard n > 0, T > 0 else { return 0 }
         var updates = n
+        // Every tick's events gathered first (at most n per tick), then appended at once.
         let payloads = UnsafeMutablePointer<Int8>.allocate(capacity: n)
-        let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-        let compacted = UnsafeMutablePointer<Int8>.allocate(capacity: n)
-        defer { payloads.deallocate(); channels.deallocate(); compacted.deallocate() }
+        let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n * T)
+        let compacted = UnsafeMutablePointer<Int8>.allocate(capacity: n * T)
+        let tickOf = UnsafeMutablePointer<UInt8>.allocate(capacity: n * T)
+        defer { payloads.deallocate(); channels.deallocate(); compacted.deallocate(); tickOf.deallocate() }
+        var k = 0
         let vectorN = n / 8 * 8
         let tau8 = SIMD8<Float>(repeating: tau), one = SIMD8<Int32>(repeating: 1), minusOne = SIMD8<Int32>(repeating: -1)
         let zero8 = SIMD8<Float>()
@@ -148,7 +151,8 @@ public struct ATMNModel: SteppedNeuronModel {
             if t > 0 { updates += changed }
             // Compaction 8 channels per word: at ~10% firing most words hold 0 or 1 event, so only
             // the set bytes of a nonzero word are visited (channel order kept).
-            var k = 0, c = 0
+            let first = k
+            var c = 0
             while c + 8 <= n {
                 var word = UnsafeRawPointer(payloads + c).loadUnaligned(as: UInt64.self)
                 while word != 0 {
@@ -167,8 +171,9 @@ public struct ATMNModel: SteppedNeuronModel {
                 k += q != 0 ? 1 : 0
                 c += 1
             }
-            events.append(tick: t, channels: channels, payloads: compacted, count: k)
+            (tickOf + first).update(repeating: UInt8(t), count: k - first)
         }
+        events.append(channels: channels, ticks: tickOf, payloads: compacted, count: k)
         return updates
     }
 }
