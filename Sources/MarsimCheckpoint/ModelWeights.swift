@@ -182,8 +182,9 @@ extension LanguageModel {
     /// replaced by its column-cache copy stays out of the resident set.
     public func populateMappedWeights(threads: Int) {
         let storages = weightStorages.filter(\.isMapped)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, storages.count))) { worker in
-            for k in stride(from: worker, to: storages.count, by: max(1, min(threads, storages.count))) {
+        let workers = max(1, min(threads, storages.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for k in stride(from: worker, to: storages.count, by: workers) {
                 storages[k].populatePages()
             }
         }

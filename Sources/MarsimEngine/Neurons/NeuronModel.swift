@@ -120,20 +120,24 @@ func trainBySteps(input: Float, threshold: Float, timesteps: Int,
 
 /// Steps `n` neurons through T ticks with `step(membrane, tick, input, threshold)` and appends the
 /// nonzero payloads to `events`, tick by tick (ties: ascending channel). Each tick's firing channels
-/// are compacted branch-free into scratch buffers, then appended in one go. Returns the membrane
-/// updates as NeuroBench counts them: n at tick 0, then the neurons whose membrane changed in a tick.
+/// are compacted branch-free into scratch buffers; all ticks are appended in one go. Returns the
+/// membrane updates as NeuroBench counts them: n at tick 0, then the neurons whose membrane changed
+/// in a tick.
 @inline(__always)
 func encodeBySteps(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                    thresholds: UnsafePointer<Float>, count n: Int, timesteps: Int,
                    _ step: (inout Float, Int, Float, Float) -> Int8) -> Int {
     guard n > 0 else { return 0 }
     var updates = timesteps > 0 ? n : 0
-    let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
-    let payloads = UnsafeMutablePointer<Int8>.allocate(capacity: n)
-    defer { channels.deallocate(); payloads.deallocate() }
+    let capacity = n * max(timesteps, 1)
+    let channels = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+    let payloads = UnsafeMutablePointer<Int8>.allocate(capacity: capacity)
+    let tickOf = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    defer { channels.deallocate(); payloads.deallocate(); tickOf.deallocate() }
     membrane.update(repeating: 0, count: n)
+    var k = 0
     for t in 0..<timesteps {
-        var k = 0
+        let first = k
         var changed = 0
         for i in 0..<n {
             let before = membrane[i]
@@ -144,22 +148,13 @@ func encodeBySteps(events: inout SiteSpikes, membrane: UnsafeMutablePointer<Floa
             k += q != 0 ? 1 : 0
         }
         if t > 0 { updates += changed }
-        events.append(tick: t, channels: channels, payloads: payloads, count: k)
+        (tickOf + first).update(repeating: UInt8(t), count: k - first)
     }
+    events.append(channels: channels, ticks: tickOf, payloads: payloads, count: k)
     return updates
 }
 
 extension SiteSpikes {
-    /// Appends one tick's events: `count` channels (ascending) and their nonzero payloads, as the
-    /// encoders compact them.
-    @inline(__always)
-    mutating func append(tick: Int, channels: UnsafePointer<UInt32>, payloads: UnsafePointer<Int8>, count: Int) {
-        guard count > 0 else { return }
-        self.channels.append(contentsOf: UnsafeBufferPointer(start: channels, count: count))
-        ticks.append(contentsOf: repeatElement(UInt8(tick), count: count))
-        polarity.append(contentsOf: UnsafeBufferPointer(start: payloads, count: count))
-    }
-
     /// Appends a token's events of every tick at once (`ticks[k]` the tick of event k), growing the
     /// arrays to exactly what they hold: a chunk keeps every token's events until it is written
     /// (≈ 1 MB per token at 1.3B and 12% firing), and doubling growth would leave a third of that
