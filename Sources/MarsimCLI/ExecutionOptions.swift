@@ -9,7 +9,7 @@ struct ExecutionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Known tokens run layer by layer in chunks of n (1: token by token).", valueName: "n"))
     var chunk: Int = ChunkPlan.defaultChunk
 
-    @Option(help: "How spiking sites deliver a chunk's events: events (each event adds a weight column; spikes equal --chunk 1 bit for bit), gemm (decoded inputs through one GEMM), auto (gemm once events are dense).")
+    @Option(help: "How spiking sites deliver a chunk's events: events (each event adds a weight column; spikes equal --chunk 1 bit for bit), sparse (the nonzero decoded inputs, each needed weight read once per chunk), gemm (decoded inputs through one GEMM), auto (sparse, or gemm once decoded inputs are dense).")
     var delivery: EventDelivery = .auto
 
     @Option(help: ArgumentHelp("Where column-major copies of fp32 projections (event delivery needs them; decode reads them fastest) and the checkpoint's content hash are cached (default: $MARSIM_CACHE_DIR, $XDG_CACHE_HOME/marsim or ~/.cache/marsim).", valueName: "dir"))

@@ -44,7 +44,7 @@ struct NeuronRunTests {
                 maxMagnitude = max(maxMagnitude, magnitude)
             }
         }
-        for delivery in [EventDelivery.events, .gemm] {
+        for delivery in [EventDelivery.events, .gemm, .sparse] {
             var runner = try SpikingRunner(model: model.replacing(site, with: projection), placement: place,
                                            thresholds: ThresholdSet(values: [site: v], source: "test"), parameters: parameters, threads: 1)
             runner.delivery = delivery

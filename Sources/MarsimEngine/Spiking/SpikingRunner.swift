@@ -11,7 +11,12 @@ public enum EventDelivery: String, Sendable, CaseIterable {
     /// sums in another order, faster once firing is dense. Results differ from `events` by float
     /// rounding, which can flip a spike whose input sits exactly at a threshold downstream.
     case gemm
-    /// `gemm` for a site and chunk whose events exceed `gemmEventDensity` × tokens × fan-in, else `events`.
+    /// The chunk's decoded inputs, nonzero (token, channel) pairs only, through a cache-blocked
+    /// sparse product (`sparseProject`): each weight a channel that fired needs is read once per
+    /// chunk, and time ∝ those pairs. The same sums as `gemm`, in another order.
+    case sparse
+    /// `events` for a single token; for a chunk, `sparse` unless more than `gemmDensity` of the
+    /// decoded inputs are nonzero, then `gemm`.
     case auto
 }
 
@@ -32,10 +37,10 @@ public struct SpikingRunner: ProjectionRunner {
     public var dense: DenseRunner
     /// How events reach the outputs (see `EventDelivery`).
     public var delivery: EventDelivery = .events
-    /// With `.auto`: events per (token × input channel) above which a chunk's site runs as a GEMM.
-    /// 0.02 (0.5% firing at T = 4): on a Mamba2-1.3B checkpoint here GEMM already wins at 1.7% firing once
-    /// the spiking rows share the dense reference's GEMM (BENCHMARKS.md); below it, time ∝ events.
-    public var gemmEventDensity: Double = 0.02
+    /// With `.auto`: the fraction of a chunk's decoded inputs (token × input channel) that must be
+    /// nonzero for the site to run as a GEMM instead of `sparse` (the crossover measured on a
+    /// Mamba2-1.3B checkpoint, BENCHMARKS.md).
+    public var gemmDensity: Double = 0.4
     private let siteIndex: [AccountingUnit: Int]
     private let thresholds: [AccountingUnit: [Float]]
     /// Column-major copies of spiking projections stored row-major (when the model was not prepared
@@ -44,6 +49,8 @@ public struct SpikingRunner: ProjectionRunner {
     /// The GEMM delivery's input rows (the paired dense rows, then the decoded spiking rows), kept
     /// from one site to the next so a chunk does not fault in fresh pages at every site.
     private var gemmInput: [Float] = []
+    /// The sparse delivery's nonzero decoded inputs, kept like `gemmInput`.
+    private var decodedRows = DecodedRows()
     /// Per token of the current chunk, the spikes of each site (cleared by `beginChunk`).
     public private(set) var chunkSpikes: [[SiteSpikes]]
     private var chunkTokens = 1
@@ -136,43 +143,47 @@ public struct SpikingRunner: ProjectionRunner {
                     }
                 }
             }
-            let total = (0..<n).reduce(0) { $0 + chunkSpikes[$1][s].count }
-            let useGEMM: Bool
-            switch delivery {
-            case .events: useGEMM = false
-            case .gemm: useGEMM = true
-            case .auto: useGEMM = n > 1 && Double(total) > gemmEventDensity * Double(n * fanIn)
-            }
-            if useGEMM {
-                let rows = paired == nil ? n : 2 * n
-                if gemmInput.count < rows * fanIn { gemmInput = [Float](repeating: 0, count: rows * fanIn) }
-                gemmInput.withUnsafeMutableBufferPointer { buffer in
-                    let stacked = buffer.baseAddress!
-                    if let paired {
-                        precondition(paired.output + n * fanOut == output, "paired rows must precede the spiking rows")
-                        stacked.update(from: paired.input, count: n * fanIn)
-                    }
-                    let decoded = stacked + (rows - n) * fanIn
-                    chunkSpikes.withUnsafeBufferPointer { spikes in
-                        forEachRange(of: n, work: n * fanIn, threads: dense.threads) { tokens in
-                            for t in tokens {
-                                let row = decoded + t * fanIn
-                                row.update(repeating: 0, count: fanIn)
-                                let events = spikes[t][s]
-                                for e in 0..<events.count {
-                                    let i = Int(events.channels[e])
-                                    row[i] += Float(events.polarity[e]) * thresholds[i]  // payload · V
-                                }
-                            }
-                        }
-                    }
-                    gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
-                }
-            } else {
+            if delivery == .events || (delivery == .auto && n == 1) {
                 if let paired { dense.multiply(projection, input: paired.input, output: paired.output, tokens: n) }
                 for t in 0..<n {
                     parallelDeliverEvents(output + t * fanOut, events: chunkSpikes[t][s], thresholds: thresholds, projection,
                                           threads: dense.threads, minimumWork: dense.minimumParallelWork / 2)
+                }
+                return
+            }
+            // Decoded inputs, laid out for a GEMM of the paired dense rows (first) and these.
+            let rows = paired == nil ? n : 2 * n
+            if gemmInput.count < rows * fanIn { gemmInput = [Float](repeating: 0, count: rows * fanIn) }
+            gemmInput.withUnsafeMutableBufferPointer { buffer in
+                let stacked = buffer.baseAddress!
+                let decoded = stacked + (rows - n) * fanIn
+                chunkSpikes.withUnsafeBufferPointer { spikes in
+                    forEachRange(of: n, work: n * fanIn, threads: dense.threads) { tokens in
+                        for t in tokens {
+                            let row = decoded + t * fanIn
+                            row.update(repeating: 0, count: fanIn)
+                            let events = spikes[t][s]
+                            for e in 0..<events.count {
+                                let i = Int(events.channels[e])
+                                row[i] += Float(events.polarity[e]) * thresholds[i]  // payload · V
+                            }
+                        }
+                    }
+                }
+                var useGEMM = delivery == .gemm
+                if !useGEMM {
+                    decodedRows.fill(from: decoded, tokens: n, fanIn: fanIn, threads: dense.threads)
+                    useGEMM = delivery == .auto && Double(decodedRows.nonzeros) > gemmDensity * Double(n * fanIn)
+                }
+                if useGEMM {
+                    if let paired {
+                        precondition(paired.output + n * fanOut == output, "paired rows must precede the spiking rows")
+                        stacked.update(from: paired.input, count: n * fanIn)
+                    }
+                    gemmProject(paired?.output ?? output, stacked, tokens: rows, projection, threads: dense.threads)
+                } else {
+                    if let paired { dense.multiply(projection, input: paired.input, output: paired.output, tokens: n) }
+                    sparseProject(output, decodedRows, tokens: n, projection, threads: dense.threads)
                 }
             }
         }
