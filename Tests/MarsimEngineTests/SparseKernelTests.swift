@@ -31,12 +31,13 @@ struct SparseKernelTests {
                 for t in 0..<n {
                     let nonzero = (0..<fanIn).filter { d[t * fanIn + $0] != 0 }
                     expected += nonzero.count
-                    #expect(Int(rows.count[t]) == nonzero.count, "n \(n) fanIn \(fanIn) token \(t)")
-                    let entries = rows.start(t)..<(rows.start(t) + Int(rows.count[t]))
+                    #expect(rows.start[t] == expected - nonzero.count, "n \(n) fanIn \(fanIn) token \(t)")
+                    let entries = rows.start[t]..<rows.start[t + 1]
                     #expect(entries.map { Int(rows.channels[$0]) } == nonzero)
                     #expect(entries.map { rows.values[$0] } == nonzero.map { d[t * fanIn + $0] })
                 }
                 #expect(rows.nonzeros == expected)
+                #expect(rows.start.count == n + 1)
             }
         }
     }

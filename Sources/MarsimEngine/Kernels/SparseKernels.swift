@@ -5,50 +5,61 @@ import Foundation
 import CIntrinsics
 import MarsimCheckpoint
 
-/// A chunk's decoded spiking inputs with the zeros left out: token t's entries are
-/// `start(t) ..< start(t) + count[t]`, channels ascending. Each token owns a slot of `fanIn` entries,
-/// so tokens are compacted in parallel without a prefix sum. Kept by the runner from one site to the
-/// next (its buffers grow to the largest chunk × fan-in and stay).
+/// A chunk's decoded spiking inputs with the zeros left out (compressed rows): token t's entries are
+/// `start[t] ..< start[t + 1]`, channels ascending, the tokens one after another. Kept by the runner
+/// from one site to the next (its buffers grow to the largest chunk × fan-in and stay).
+///
+/// Contiguous on purpose: with a fixed slot of fan-in entries per token, the kernel's walk over the
+/// tokens strode 8–16 KiB, a multiple of the page size, so every token's entries fell into the same
+/// few cache sets and evicted each other (the 1.3B in_proj ran 1.4× slower).
 struct DecodedRows {
-    private(set) var fanIn = 0
     private(set) var channels: [Int32] = []
     private(set) var values: [Float] = []
-    private(set) var count: [Int32] = []
-
-    /// Where token t's entries begin.
-    @inline(__always) func start(_ t: Int) -> Int { t * fanIn }
+    /// n + 1 offsets into `channels` and `values`.
+    private(set) var start: [Int] = [0]
 
     /// Nonzero entries over all tokens.
-    var nonzeros: Int { count.reduce(0) { $0 + Int($1) } }
+    var nonzeros: Int { start.last! }
 
-    /// Compacts `decoded` (n rows of `fanIn` values) into nonzero entries, tokens on the workers.
+    /// Compacts `decoded` (n rows of `fanIn` values) into nonzero entries: the tokens are counted,
+    /// then written, on the workers.
     mutating func fill(from decoded: UnsafePointer<Float>, tokens n: Int, fanIn: Int, threads: Int) {
-        self.fanIn = fanIn
-        if channels.count < n * fanIn {
-            channels = [Int32](repeating: 0, count: n * fanIn)
-            values = [Float](repeating: 0, count: n * fanIn)
+        start = [Int](repeating: 0, count: n + 1)
+        start.withUnsafeMutableBufferPointer { sb in
+            let s = sb.baseAddress!
+            forEachRange(of: n, work: n * fanIn, threads: threads) { tokens in
+                for t in tokens {
+                    let row = decoded + t * fanIn
+                    var used = 0
+                    for i in 0..<fanIn where row[i] != 0 { used += 1 }
+                    s[t + 1] = used
+                }
+            }
+            for t in 0..<n { s[t + 1] += s[t] }
         }
-        if count.count < n { count = [Int32](repeating: 0, count: n) }
-        channels.withUnsafeMutableBufferPointer { cb in
-            values.withUnsafeMutableBufferPointer { vb in
-                count.withUnsafeMutableBufferPointer { nb in
-                    let c = cb.baseAddress!, v = vb.baseAddress!, k = nb.baseAddress!
+        let total = start[n]
+        if channels.count < total {
+            channels = [Int32](repeating: 0, count: total)
+            values = [Float](repeating: 0, count: total)
+        }
+        start.withUnsafeBufferPointer { sb in
+            channels.withUnsafeMutableBufferPointer { cb in
+                values.withUnsafeMutableBufferPointer { vb in
+                    let s = sb.baseAddress!, c = cb.baseAddress!, v = vb.baseAddress!
                     forEachRange(of: n, work: n * fanIn, threads: threads) { tokens in
                         for t in tokens {
-                            let row = decoded + t * fanIn, base = t * fanIn
-                            var used = 0
+                            let row = decoded + t * fanIn
+                            var k = s[t]
                             for i in 0..<fanIn where row[i] != 0 {
-                                c[base + used] = Int32(i)
-                                v[base + used] = row[i]
-                                used += 1
+                                c[k] = Int32(i)
+                                v[k] = row[i]
+                                k += 1
                             }
-                            k[t] = Int32(used)
                         }
                     }
                 }
             }
         }
-        for t in n..<count.count { count[t] = 0 }
     }
 }
 
@@ -61,7 +72,7 @@ func sparseProjectReference(_ out: UnsafeMutablePointer<Float>, _ rows: DecodedR
     for t in 0..<n {
         for o in 0..<fanOut {
             var acc: Float = 0
-            for e in rows.start(t)..<(rows.start(t) + Int(rows.count[t])) {
+            for e in rows.start[t]..<rows.start[t + 1] {
                 acc = acc.addingProduct(rows.values[e], w[Int(rows.channels[e]) * fanOut + o])
             }
             out[t * fanOut + o] = acc + (p.bias?[o] ?? 0)
@@ -93,7 +104,7 @@ func sparseProject(_ out: UnsafeMutablePointer<Float>, _ rows: DecodedRows, toke
     let w = Int(bitPattern: p.storage.f32), o = Int(bitPattern: out)
     rows.channels.withUnsafeBufferPointer { cb in
         rows.values.withUnsafeBufferPointer { vb in
-            rows.count.withUnsafeBufferPointer { nb in
+            rows.start.withUnsafeBufferPointer { nb in
                 let c = Int(bitPattern: cb.baseAddress!), v = Int(bitPattern: vb.baseAddress!), k = Int(bitPattern: nb.baseAddress!)
                 // Each piece is a run of output blocks; the last piece also takes the tail outputs.
                 let workers = max(1, min(threads, blocks + 1))
@@ -102,13 +113,14 @@ func sparseProject(_ out: UnsafeMutablePointer<Float>, _ rows: DecodedRows, toke
                     let lo = piece * blocks / pieces, hi = (piece + 1) * blocks / pieces
                     let panel = UnsafeMutablePointer<Float>.allocate(capacity: sparsePanelChannels * sparseBlockOutputs)
                     let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
-                    defer { panel.deallocate(); cursor.deallocate() }
+                    let sums = UnsafeMutablePointer<Float>.allocate(capacity: n * sparseBlockOutputs)
+                    defer { panel.deallocate(); cursor.deallocate(); sums.deallocate() }
                     let entries = SparseEntries(channels: UnsafePointer(bitPattern: c)!, values: UnsafePointer(bitPattern: v)!,
-                                                count: UnsafePointer(bitPattern: k)!, fanIn: fanIn)
+                                                start: UnsafePointer(bitPattern: k)!, fanIn: fanIn)
                     let weights = UnsafePointer<Float>(bitPattern: w)!, outputs = UnsafeMutablePointer<Float>(bitPattern: o)!
                     for block in lo..<hi {
                         sparseBlock(outputs, entries, tokens: n, weights, fanOut: fanOut, firstOutput: block * sparseBlockOutputs,
-                                    panel: panel, cursor: cursor)
+                                    panel: panel, cursor: cursor, sums: sums)
                     }
                     if piece == pieces - 1 && tail < fanOut {
                         sparseTail(outputs, entries, tokens: n, weights, fanOut: fanOut, outputs: tail..<fanOut)
@@ -132,17 +144,18 @@ func sparseProject(_ out: UnsafeMutablePointer<Float>, _ rows: DecodedRows, toke
 private struct SparseEntries {
     let channels: UnsafePointer<Int32>
     let values: UnsafePointer<Float>
-    let count: UnsafePointer<Int32>
+    let start: UnsafePointer<Int>
     let fanIn: Int
 }
 
-/// One block of 64 outputs for every token (see `sparseProject`): rows' sums start from 0.
+/// One block of 64 outputs for every token (see `sparseProject`). The sums start from 0 in `sums`
+/// (n × 64, contiguous) and are copied out at the end: output rows lie fanOut apart, often a multiple
+/// of 4 KiB, where the tokens' rows would share a few cache sets.
 private func sparseBlock(_ out: UnsafeMutablePointer<Float>, _ e: SparseEntries, tokens n: Int, _ w: UnsafePointer<Float>,
-                         fanOut: Int, firstOutput o0: Int, panel: UnsafeMutablePointer<Float>, cursor: UnsafeMutablePointer<Int>) {
-    for t in 0..<n {
-        cursor[t] = t * e.fanIn
-        (out + t * fanOut + o0).update(repeating: 0, count: sparseBlockOutputs)
-    }
+                         fanOut: Int, firstOutput o0: Int, panel: UnsafeMutablePointer<Float>, cursor: UnsafeMutablePointer<Int>,
+                         sums: UnsafeMutablePointer<Float>) {
+    for t in 0..<n { cursor[t] = e.start[t] }
+    sums.update(repeating: 0, count: n * sparseBlockOutputs)
     var k0 = 0
     while k0 < e.fanIn {
         let k1 = min(e.fanIn, k0 + sparsePanelChannels)
@@ -158,9 +171,9 @@ private func sparseBlock(_ out: UnsafeMutablePointer<Float>, _ e: SparseEntries,
         let limit = Int32(k1)
         for t in 0..<n {
             var c = cursor[t]
-            let end = t * e.fanIn + Int(e.count[t])
+            let end = e.start[t + 1]
             guard c < end, e.channels[c] < limit else { continue }
-            let row = out + t * fanOut + o0
+            let row = sums + t * sparseBlockOutputs
             var a0 = load8(row), a1 = load8(row + 8), a2 = load8(row + 16), a3 = load8(row + 24)
             var a4 = load8(row + 32), a5 = load8(row + 40), a6 = load8(row + 48), a7 = load8(row + 56)
             repeat {
@@ -178,16 +191,16 @@ private func sparseBlock(_ out: UnsafeMutablePointer<Float>, _ e: SparseEntries,
         }
         k0 = k1
     }
+    for t in 0..<n { (out + t * fanOut + o0).update(from: sums + t * sparseBlockOutputs, count: sparseBlockOutputs) }
 }
 
 /// The last fanOut mod 64 outputs, one at a time, in the same order and arithmetic as the blocks.
 private func sparseTail(_ out: UnsafeMutablePointer<Float>, _ e: SparseEntries, tokens n: Int, _ w: UnsafePointer<Float>,
                         fanOut: Int, outputs: Range<Int>) {
     for t in 0..<n {
-        let first = t * e.fanIn, end = first + Int(e.count[t])
         for o in outputs {
             var acc: Float = 0
-            for c in first..<end { acc = acc.addingProduct(e.values[c], w[Int(e.channels[c]) * fanOut + o]) }
+            for c in e.start[t]..<e.start[t + 1] { acc = acc.addingProduct(e.values[c], w[Int(e.channels[c]) * fanOut + o]) }
             out[t * fanOut + o] = acc
         }
     }
