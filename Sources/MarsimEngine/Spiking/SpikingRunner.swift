@@ -38,8 +38,9 @@ public struct SpikingRunner: ProjectionRunner {
     /// How events reach the outputs (see `EventDelivery`).
     public var delivery: EventDelivery = .events
     /// With `.auto`: the fraction of a chunk's decoded inputs (token × input channel) that must be
-    /// nonzero for the site to run as a GEMM instead of `sparse` (the crossover measured on a
-    /// Mamba2-1.3B checkpoint, BENCHMARKS.md).
+    /// nonzero for the site to run as a GEMM instead of `sparse`. Measured in place on a Mamba2-1.3B
+    /// checkpoint (BENCHMARKS.md), the two cost the same at ≈ 0.45 for in_proj (2048 → 8512) and
+    /// ≈ 0.38 for out_proj (4096 → 2048), whose packing strides cost more.
     public var gemmDensity: Double = 0.4
     private let siteIndex: [AccountingUnit: Int]
     private let thresholds: [AccountingUnit: [Float]]
