@@ -10,12 +10,13 @@ import Testing
 /// thread count), and the reference is W·d (+ b) within the rounding bound of KernelTests.
 @Suite("Sparse delivery kernels")
 struct SparseKernelTests {
-    /// n rows of fanIn decoded inputs, a `density` fraction nonzero (multiples of a threshold-like
-    /// value, as ATMN decodes), every third row empty.
+    /// n rows of fanIn decoded inputs, a `density` fraction nonzero (±1 … ±4 times a threshold-like
+    /// value, as ATMN decodes at T ≤ 4), every third row empty.
     static func decodedInputs(_ rng: inout SplitMix64, tokens n: Int, fanIn: Int, density: Double) -> [Float] {
         (0..<(n * fanIn)).map { k in
             guard (k / fanIn) % 3 != 2, rng.unit() < density else { return 0 }
-            return Float(Int(rng.next() % 7) - 3 == 0 ? 1 : Int(rng.next() % 7) - 3) * (Float(rng.unit()) * 0.5 + 0.05)
+            let m = Int(rng.next() % 8) - 4  // −4 … 3, then 0 … 3 → 1 … 4: a nonzero multiple in ±1 … ±4
+            return Float(m >= 0 ? m + 1 : m) * (Float(rng.unit()) * 0.5 + 0.05)
         }
     }
 

@@ -24,7 +24,8 @@ struct DecodedRows {
     /// Compacts `decoded` (n rows of `fanIn` values) into nonzero entries: the tokens are counted,
     /// then written, on the workers.
     mutating func fill(from decoded: UnsafePointer<Float>, tokens n: Int, fanIn: Int, threads: Int) {
-        start = [Int](repeating: 0, count: n + 1)
+        start.removeAll(keepingCapacity: true)
+        start.append(contentsOf: repeatElement(0, count: n + 1))
         start.withUnsafeMutableBufferPointer { sb in
             let s = sb.baseAddress!
             forEachRange(of: n, work: n * fanIn, threads: threads) { tokens in
